@@ -1,2 +1,5 @@
 -- common: the schema itself
 COMMENT ON SCHEMA csat IS 'csat: customer-satisfaction KPIs (score aggregates, SLA percentile sketches, breach detection, KPI views)';
+
+CREATE TYPE csat.level AS ENUM ('ok', 'warning', 'breach');
+COMMENT ON TYPE csat.level IS 'alert level of a KPI against a rule: ok < warning < breach (ordered, so max() gives the worst)';
