@@ -625,6 +625,8 @@ DECLARE
 	tz text;
 	rebuild boolean := coalesce("full", false);
 	utc_hours timestamptz[];
+	order_hours timestamptz[];
+	extra_hours timestamptz[];
 	hours timestamptz[];
 	lo timestamptz[];
 	hi timestamptz[];
@@ -639,10 +641,26 @@ BEGIN
 		rebuild := true;			-- first run, or the zone changed: every period moved
 	END IF;
 	-- consume the change log (rows committed later stay for the next run)
-	WITH d AS (DELETE FROM csat.changes RETURNING hour)
+	WITH d AS (DELETE FROM csat.changes RETURNING kind, hour)
 	SELECT rebuild OR coalesce(bool_or(d.hour IS NULL), false),
-		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL)
-	  INTO rebuild, utc_hours FROM d;
+		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL),
+		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind = 'orders')
+	  INTO rebuild, utc_hours, order_hours FROM d;
+	-- returns take channel and segment from their order: an order changed in these
+	-- hours moves its returns' hours too (an order deleted with returns left behind
+	-- is only corrected by a full refresh)
+	IF NOT rebuild AND order_hours IS NOT NULL AND to_regclass('csat.returns') IS NOT NULL
+	   AND to_regclass('csat.orders') IS NOT NULL THEN
+		EXECUTE format('SELECT array_agg(DISTINCT date_trunc(''hour'', r.requested_at, ''UTC''))'
+					   ' FROM unnest($1::timestamptz[]) u(h)'
+					   ' JOIN csat.orders o ON o.ordered_at >= u.h AND o.ordered_at < u.h + interval ''1 hour'''
+					   ' JOIN csat.returns r ON %s WHERE r.requested_at IS NOT NULL',
+					   CASE WHEN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.orders'::regclass AND a.attname = 'order_id')
+							   = (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.returns'::regclass AND a.attname = 'order_id')
+							THEN 'r.order_id = o.order_id' ELSE 'r.order_id::text = o.order_id::text' END)
+		   INTO extra_hours USING order_hours;
+		utc_hours := utc_hours || coalesce(extra_hours, '{}');
+	END IF;
 
 	IF rebuild THEN
 		DELETE FROM csat.rollup_hourly;
@@ -839,7 +857,7 @@ $v$,
 					' ORDER BY (r.channel IS NOT NULL)::int + (r.segment IS NOT NULL)::int DESC, r.name LIMIT 1) %s ON true',
 					x.metric, x.alias), ' ')
 				  FROM (VALUES ('csat_rate', 'rc'), ('nps', 'rn'), ('complaint_rate', 'rp'),
-							   ('first_response_time', 'rf')) x(metric, alias))
+							   ('first_response', 'rf')) x(metric, alias))
 			ELSE 'LEFT JOIN (SELECT NULL::float8 AS breach) rf ON true' END);
 		EXECUTE body;
 
@@ -874,7 +892,7 @@ $v$,
 			['frt_p50_s', 'median first-response time, seconds (from the sketch: within its relative accuracy)'],
 			['frt_p90_s', '90th percentile of first-response time, seconds'],
 			['frt_p95_s', '95th percentile of first-response time, seconds'],
-			['frt_target_s', 'breach threshold (seconds) of the csat.rules rule for metric first_response_time matching this channel and segment'],
+			['frt_target_s', 'breach threshold (seconds) of the csat.rules rule for metric first_response (the one csat.watch uses) matching this channel and segment'],
 			['frt_attainment', 'share of answered tickets whose first response came within frt_target_s (fraction)'],
 			['resolution_p90_s', '90th percentile of resolution time (resolved_at - opened_at), seconds'],
 			['resolution_rate', 'resolved tickets / tickets opened in the period (fraction)'],
@@ -903,7 +921,7 @@ $v$,
 			['csat_rate_level', 'alert level of csat_rate from the matching csat.rules rule of metric csat_rate (csat.rate_check: Wilson-bounded, min_samples)'],
 			['nps_level', 'alert level of nps from the matching rule of metric nps (csat.threshold_check; NULL below min_samples answers)'],
 			['complaint_rate_level', 'alert level of complaint_rate from the matching rule of metric complaint_rate (csat.rate_check)'],
-			['frt_p95_level', 'alert level of frt_p95_s against the matching rule of metric first_response_time (csat.threshold_check; NULL below min_samples answered tickets)']
+			['frt_p95_level', 'alert level of frt_p95_s against the matching rule of metric first_response (csat.threshold_check; NULL below min_samples answered tickets)']
 		] LOOP
 			EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.%I.%I IS %L', v.name, c[1], c[2]);
 		END LOOP;
