@@ -50,8 +50,12 @@ static ArrayType *
 state_array(FunctionCallInfo fcinfo, int argno, Oid elemtype, int len)
 {
 	ArrayType  *a;
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
 
-	if (AggCheckCallContext(fcinfo, NULL))
+	/* the per-row path: our own plain state in the aggregate context */
+	if (likely(!VARATT_IS_EXTENDED(v)) && AggCheckCallContext(fcinfo, NULL))
+		a = (ArrayType *) v;
+	else if (AggCheckCallContext(fcinfo, NULL))
 		a = PG_GETARG_ARRAYTYPE_P(argno);
 	else
 		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);

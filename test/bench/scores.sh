@@ -33,23 +33,26 @@ SELECT (1 + floor(random() * 5))::int AS score,
 VACUUM ANALYZE bench;
 SQL
 
-# time_query SQL -> median milliseconds over RUNS (after one warm-up run)
-time_query() {
-	local q=$1 w=$2
+# time3 W Q1 Q2 Q3 -> "m1 m2 m3": median milliseconds of each query over RUNS
+# rounds (after a warm-up round); the three run interleaved within each round
+# so that load from elsewhere on the machine hits all of them alike.
+time3() {
+	local w=$1; shift
 	{
 		echo "SET max_parallel_workers_per_gather = $w;"
 		echo '\timing on'
-		for _ in $(seq 0 "$RUNS"); do echo "$q;"; done
-	} | psql -qX -o /dev/null -v ON_ERROR_STOP=1 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 \
-		| sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+		for _ in $(seq 0 "$RUNS"); do printf '%s;\n' "$@"; done
+	} | psql -qX -o /dev/null -v ON_ERROR_STOP=1 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +4 \
+		| awk -v k=$# '{ v[(NR - 1) % k, int((NR - 1) / k)] = $1; n = int((NR - 1) / k) + 1 }
+			END { for (i = 0; i < k; i++) { for (j = 0; j < n; j++) a[j] = v[i, j];
+			  for (x = 0; x < n; x++) for (y = x + 1; y < n; y++) if (a[y] < a[x]) { t = a[x]; a[x] = a[y]; a[y] = t }
+			  printf "%s ", (n % 2) ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2 } }'
 }
 
 bench() { # name floor-query csat-query plain-query
 	local w f c p
 	for w in 0 2; do
-		f=$(time_query "SELECT $2 FROM bench" $w)
-		c=$(time_query "SELECT $3 FROM bench" $w)
-		p=$(time_query "SELECT $4 FROM bench" $w)
+		read -r f c p < <(time3 $w "SELECT $2 FROM bench" "SELECT $3 FROM bench" "SELECT $4 FROM bench")
 		awk -v n="$1" -v w=$w -v c="$c" -v f="$f" -v p="$p" \
 			'BEGIN { printf "%-16s %3s %10.0f %10.0f %10.0f %11.2fx %11.2fx\n", n, w, c, f, p, c / f, c / p }'
 	done
