@@ -302,7 +302,7 @@ SELECT csat.unmap_source('returns');
 SELECT to_regclass('csat.returns') AS returns_view;
 SELECT full_rebuild FROM csat.refresh();
 SELECT sum(orders) = (SELECT count(*) FROM shop.orders) AS orders_match FROM csat.rollup_daily WHERE channel = 'all' AND segment = 'all';
-SELECT tgrelid::regclass, count(*) FROM pg_trigger WHERE tgname LIKE 'csat%' GROUP BY 1 ORDER BY 1::regclass::text;
+SELECT tgrelid::regclass, count(*) FROM pg_trigger WHERE tgname LIKE 'csat%' GROUP BY 1 ORDER BY tgrelid::regclass::text;
 
 -- ---- scheduling without pg_cron in this database: an error whose hint gives the SQL
 SELECT pg_temp.err($$SELECT csat.schedule_refresh()$$);
