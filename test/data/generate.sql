@@ -79,7 +79,8 @@ $$ SELECT sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) $$;
 -- a timestamp in [start_ts, end_ts): with probability peak_share on the peak day,
 -- otherwise uniform over the days; the hour of day follows an evening-heavy curve
 CREATE FUNCTION random_ts(peak_share float8) RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
-SELECT CASE WHEN x >= p.end_ts THEN x - interval '1 day' ELSE x END
+-- past end_ts (the last day is cut at end_ts's hour): wrap to the unused first day
+SELECT CASE WHEN x >= p.end_ts THEN x - interval '395 days' ELSE x END
 FROM params p,
      LATERAL (SELECT CASE WHEN random() < peak_share
                           THEN (p.peak::timestamp AT TIME ZONE 'UTC')
