@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Benchmark of csat's rollups and KPI views on the demo database (not a timed test).
+#
+#   test/bench/views.sh            scale 1: 1M orders, 300k tickets, 200k answers, 30k returns
+#   SCALE=0.1 RUNS=5 test/bench/views.sh
+#
+# Prints medians over RUNS runs (default 3) of:
+#   1. csat.refresh(full => true) vs csat.refresh() after 1 % new rows (of every
+#      kind) whose timestamps fall in the last 7 days; target: incremental <= 5 % of full
+#   2. the daily KPI view (all days; and the last 7 days) vs the equivalent
+#      hand-written SQL over the raw tables (percentile_cont for the percentiles)
+# Starts its own throwaway cluster (and holds the machine-wide install lock meanwhile).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib/cluster.sh
+SCALE=${SCALE:-1}
+RUNS=${RUNS:-3}
+DIR=${CSAT_BENCH_DIR:-/tmp/csat-bench-views}
+
+exec 9>/tmp/csat-test.lock
+flock 9
+build_and_install
+rm -rf "$DIR"
+start_cluster "$DIR" "shared_buffers = 1GB" "work_mem = 64MB" "max_parallel_workers_per_gather = 2"
+trap stop_cluster EXIT
+psql() { command psql -X -q -v ON_ERROR_STOP=1 -P pager=off "$@"; }
+
+echo "== generating scale $SCALE"
+t0=$(date +%s.%N)
+psql -v scale="$SCALE" -v end_ts="'2026-11-22 12:00+00'" -f test/data/generate.sql >/dev/null
+echo "data generated in $(printf %.1f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+psql >/dev/null <<'SQL'
+CREATE EXTENSION csat;
+INSERT INTO csat.settings (timezone) VALUES ('UTC');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
+SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
+CREATE SCHEMA bench;
+CREATE TABLE bench.t (what text, ms float8);
+-- run a statement n times, record each duration
+CREATE FUNCTION bench.time(what text, q text, n int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz;
+BEGIN
+	FOR i IN 1..n LOOP
+		t0 := clock_timestamp();
+		EXECUTE q;
+		INSERT INTO bench.t VALUES (what, 1000 * extract(epoch FROM clock_timestamp() - t0));
+	END LOOP;
+END $$;
+-- 1 % new rows of every kind in the last 7 days (ids above the existing ones)
+CREATE FUNCTION bench.add_one_percent(round int) RETURNS void LANGUAGE sql AS $$
+INSERT INTO shop.orders SELECT 10000000 * round + g, e.end_ts - random() * interval '7 days', e.end_ts + interval '2 days', NULL, false,
+       'app', CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END, 'm01'
+  FROM shop.params e, generate_series(1, (e.n_orders / 100)::int) g;
+INSERT INTO shop.tickets SELECT 10000000 * round + g, g, x, x + random() * interval '10 minutes', NULL, g % 5 = 0,
+       (ARRAY['chat','email','phone'])[1 + g % 3], 'normal', 'regular'
+  FROM shop.params e, generate_series(1, (e.n_tickets / 100)::int) g, LATERAL (SELECT e.end_ts - random() * interval '7 days' AS x) t;
+INSERT INTO shop.surveys SELECT 10000000 * round + g, e.end_ts - random() * interval '7 days', 1 + g % 5, 5, 0.3, 'service', 'chat', 'regular', g
+  FROM shop.params e, generate_series(1, (e.n_surveys / 100)::int) g;
+INSERT INTO shop.returns SELECT 10000000 * round + g, g, e.end_ts - random() * interval '7 days', NULL, 'late'
+  FROM shop.params e, generate_series(1, (e.n_returns / 100)::int) g;
+$$;
+-- the daily KPIs written by hand over the raw tables
+CREATE VIEW bench.hand_daily AS
+WITH o AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS d, count(*) AS orders,
+                  avg((delivered_at > promised_at)::int) AS late_rate,
+                  percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) AS dl
+             FROM shop.orders GROUP BY 1),
+     t AS (SELECT (created AT TIME ZONE 'UTC')::date AS d, count(*) AS tickets, count(*) FILTER (WHERE complaint) AS complaints,
+                  percentile_cont(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY extract(epoch FROM first_reply_at - created)) AS frt,
+                  percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created)) AS res
+             FROM shop.tickets GROUP BY 1),
+     s AS (SELECT (answered_at AT TIME ZONE 'UTC')::date AS d,
+                  avg((score >= 4)::int) FILTER (WHERE scale_max = 5) AS csat_rate,
+                  sum(weight * score) FILTER (WHERE scale_max = 5) / sum(weight) FILTER (WHERE scale_max = 5) AS weighted,
+                  100.0 * (count(*) FILTER (WHERE scale_max = 10 AND score >= 9) - count(*) FILTER (WHERE scale_max = 10 AND score <= 6))
+                      / nullif(count(*) FILTER (WHERE scale_max = 10), 0) AS nps
+             FROM shop.surveys GROUP BY 1)
+SELECT o.d, o.orders, t.complaints::float8 / o.orders AS complaint_rate, s.csat_rate, s.weighted, s.nps,
+       t.frt, t.res, o.dl, o.late_rate
+  FROM o LEFT JOIN t USING (d) LEFT JOIN s USING (d);
+SQL
+
+echo "== full refresh x $RUNS"
+psql -c "SELECT bench.time('full refresh', 'SELECT csat.refresh(full => true)', $RUNS)"
+echo "== incremental refresh after 1 % new rows in the last 7 days x $RUNS"
+for r in $(seq 1 "$RUNS"); do
+	psql -c "SELECT bench.add_one_percent($r)"
+	psql -c "SELECT bench.time('incremental refresh (1 % new rows, last 7 days)', 'SELECT csat.refresh()', 1)"
+done
+psql -c "SELECT bench.time('idle refresh (nothing changed)', 'SELECT csat.refresh()', $RUNS)"
+psql -c "VACUUM ANALYZE"
+echo "== daily view vs hand-written SQL x $RUNS"
+psql <<SQL
+-- plain SELECT * (EXECUTE without INTO fetches every row and column, as a BI tool does)
+SELECT bench.time('daily view, all days, all/all', \$q\$SELECT * FROM csat.kpi_daily WHERE channel = 'all' AND segment = 'all'\$q\$, $RUNS);
+SELECT bench.time('hand-written SQL, all days', 'SELECT * FROM bench.hand_daily', $RUNS);
+SELECT bench.time('daily view, last 7 days, every channel/segment', \$q\$SELECT * FROM csat.kpi_daily WHERE period_start > '2026-11-15'\$q\$, $RUNS);
+SELECT bench.time('hand-written SQL, last 7 days', \$q\$SELECT * FROM bench.hand_daily WHERE d > '2026-11-15'\$q\$, $RUNS);
+SELECT bench.time('monthly view, all months, every channel/segment', 'SELECT * FROM csat.kpi_monthly', $RUNS);
+SQL
+psql <<'SQL'
+\pset footer off
+SELECT what, count(*) AS runs, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS median_ms,
+       round(min(ms)::numeric, 1) AS min_ms, round(max(ms)::numeric, 1) AS max_ms
+  FROM bench.t GROUP BY what ORDER BY min(ctid);
+SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what LIKE 'incremental%')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'full refresh')::numeric * 100, 2)
+       AS "incremental / full (%, target <= 5)",
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'hand-written SQL, all days')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'daily view, all days, all/all')::numeric, 1)
+       AS "hand SQL / daily view (x)";
+SELECT hours_touched, days_touched, round(duration_s::numeric, 3) AS last_refresh_s FROM csat.refresh_status;
+SELECT pg_size_pretty(pg_total_relation_size('csat.rollup_hourly')) AS hourly_size, (SELECT count(*) FROM csat.rollup_hourly) AS hourly_rows,
+       pg_size_pretty(pg_total_relation_size('csat.rollup_daily')) AS daily_size, (SELECT count(*) FROM csat.rollup_daily) AS daily_rows;
+SQL
