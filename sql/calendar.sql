@@ -42,6 +42,22 @@ ORDER BY label;
 SELECT csat.business_elapsed('1990-02-03 04:05:06.789+00', '2049-07-08 09:10:11.123+00', 'ny247')
      = extract(epoch FROM '2049-07-08 09:10:11.123+00'::timestamptz - '1990-02-03 04:05:06.789+00') AS exact_247;
 
+-- a year of the New York night shift is 365 x 2 h: spring loses its 02:00-03:00,
+-- autumn repeats 01:00-02:00; also outside 1900-2200 where transitions are
+-- walked one by one (1899 had no DST; 2250 follows the current rule)
+SELECT y, csat.business_elapsed(a, b, 'ny_night') / 3600 AS hours
+FROM (VALUES ('1899', '1899-01-01 00:00-05'::timestamptz, '1900-01-01 00:00-05'::timestamptz),
+             ('2026', '2026-01-01 00:00-05', '2027-01-01 00:00-05'),
+             ('2199/2200', '2199-07-01 00:00-04', '2200-07-01 00:00-04'),
+             ('2250', '2250-01-01 00:00-05', '2251-01-01 00:00-05'),
+             ('2250 spring day', '2250-03-10 00:00-05', '2250-03-11 00:00-04'),
+             ('2250 fall day', '2250-11-03 00:00-04', '2250-11-04 00:00-05')) t(y, a, b)
+ORDER BY y;
+SELECT csat.business_elapsed('1850-03-04 05:06:07+00', '1950-01-01 00:00+00', 'ny247')
+     = extract(epoch FROM '1950-01-01 00:00+00'::timestamptz - '1850-03-04 05:06:07+00') AS exact_247_old,
+       csat.business_elapsed('2150-01-01 00:00+00', '2299-12-31 12:00+00', 'ny247')
+     = extract(epoch FROM '2299-12-31 12:00+00'::timestamptz - '2150-01-01 00:00+00') AS exact_247_future;
+
 -- ten years of the support desk against independent SQL over days
 WITH days AS (
   SELECT d::date AS d FROM generate_series('2020-01-01'::date, '2029-12-31'::date, '1 day') d)
