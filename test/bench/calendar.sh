@@ -48,14 +48,17 @@ time_query() { # time_query SQL -> median milliseconds
 }
 
 echo "rows: $ROWS, median of $RUNS runs, no parallel workers"
+scan=$(time_query "SELECT count(stop) FROM spans")
 base=$(time_query "SELECT sum(extract(epoch FROM stop - start)) FROM spans")
 biz=$(time_query "SELECT sum(csat.business_elapsed(start, stop, 'support')) FROM spans")
 b247=$(time_query "SELECT sum(csat.business_elapsed(start, stop, 'ny247')) FROM spans")
 blong=$(time_query "SELECT sum(csat.business_elapsed(start, stop_long, 'support')) FROM spans")
 baselong=$(time_query "SELECT sum(extract(epoch FROM stop_long - start)) FROM spans")
+printf '%-58s %10s ms\n' "count(stop): the scan alone" "$scan"
 printf '%-58s %10s ms\n' "extract(epoch from stop - start), spans <= 10 days" "$base"
 printf '%-58s %10s ms  %5.2fx\n' "business_elapsed, Berlin Mon-Sat + holidays, <= 10 days" "$biz" "$(echo "$biz / $base" | bc -l)"
 printf '%-58s %10s ms  %5.2fx\n' "business_elapsed, New York 24/7, <= 10 days" "$b247" "$(echo "$b247 / $base" | bc -l)"
 printf '%-58s %10s ms\n' "extract(epoch from stop - start), spans <= 10 years" "$baselong"
 printf '%-58s %10s ms  %5.2fx\n' "business_elapsed, Berlin, spans <= 10 years" "$blong" "$(echo "$blong / $baselong" | bc -l)"
+echo "per span over the scan: extract $(echo "($base - $scan) * 1000 / $ROWS" | bc -l | xargs printf '%.3f') us, business_elapsed $(echo "($biz - $scan) * 1000 / $ROWS" | bc -l | xargs printf '%.3f') us (<= 10 days), $(echo "($blong - $scan) * 1000 / $ROWS" | bc -l | xargs printf '%.3f') us (<= 10 years)"
 echo "per span: business_elapsed $(echo "($biz - $base) * 1000 / $ROWS" | bc -l | xargs printf '%.3f') us over plain subtraction (<= 10 days), $(echo "($blong - $baselong) * 1000 / $ROWS" | bc -l | xargs printf '%.3f') us (<= 10 years)"
