@@ -92,6 +92,20 @@ SELECT csat.business_elapsed(NULL, now(), 'support') IS NULL AS a,
        csat.business_elapsed(now(), NULL, 'support') IS NULL AS b,
        csat.business_elapsed(now(), now(), NULL) IS NULL AS c;
 
+-- parallel workers load the calendar themselves and agree with a serial scan
+CREATE TABLE spans AS
+SELECT '2026-01-01 00:00+00'::timestamptz + i * interval '7 hours 13 minutes' AS a,
+       '2026-01-01 00:00+00'::timestamptz + i * interval '7 hours 13 minutes' + (i % 97) * interval '1 hour 1 minute' AS b
+FROM generate_series(1, 20000) i;
+ANALYZE spans;
+SELECT sum(csat.business_elapsed(a, b, 'support')) AS serial FROM spans \gset
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT sum(csat.business_elapsed(a, b, 'support')) FROM spans;
+SELECT sum(csat.business_elapsed(a, b, 'support')) = :serial AS parallel_equals_serial, :serial / 3600 AS hours FROM spans;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
+
 -- pg_dump keeps the user's rows
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) r(oid) JOIN pg_class c ON c.oid = r.oid
 WHERE e.extname = 'csat' AND c.relname LIKE 'calendar%' ORDER BY 1;
