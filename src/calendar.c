@@ -14,8 +14,6 @@
 #include "calendar.h"
 #include "calendar_core.h"
 
-#include <math.h>
-
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
