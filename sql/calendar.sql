@@ -58,6 +58,18 @@ SELECT csat.business_elapsed('1850-03-04 05:06:07+00', '1950-01-01 00:00+00', 'n
        csat.business_elapsed('2150-01-01 00:00+00', '2299-12-31 12:00+00', 'ny247')
      = extract(epoch FROM '2299-12-31 12:00+00'::timestamptz - '2150-01-01 00:00+00') AS exact_247_future;
 
+-- the ends of the timestamp range; the whole range is longer than an interval
+-- can hold, so the reference adds up two halves split at 2000-01-01
+WITH r AS (SELECT extract(epoch FROM '2000-01-01 00:00+00'::timestamptz - '4713-11-24 00:00+00 BC')
+                + extract(epoch FROM '294276-12-31 23:59:59.999999+00'::timestamptz - '2000-01-01 00:00+00') AS secs)
+SELECT csat.business_elapsed('294276-12-30 00:00+00', '294276-12-31 23:59:59.999999+00', 'ny247') AS last_days,
+       csat.business_elapsed('4713-11-24 00:00+00 BC', '4713-11-26 00:00+00 BC', 'ny247') AS first_days,
+       abs(csat.business_elapsed('4713-11-24 00:00+00 BC', '294276-12-31 23:59:59.999999+00', 'ny247') / r.secs::float8 - 1)
+       < 1e-15 AS whole_range_247,
+       round((csat.business_elapsed('4713-11-24 00:00+00 BC', '294276-12-31 23:59:59.999999+00', 'support')
+              / r.secs::float8)::numeric, 6) AS support_share, round(39 / 168.0, 6) AS weekly_share
+FROM r;
+
 -- ten years of the support desk against independent SQL over days
 WITH days AS (
   SELECT d::date AS d FROM generate_series('2020-01-01'::date, '2029-12-31'::date, '1 day') d)
