@@ -253,7 +253,7 @@ ensure_cache(void)
 		elog(ERROR, "SPI_connect failed");
 
 	if (SPI_execute("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
-					" notify, calendar FROM csat.rules WHERE enabled", true, 0) != SPI_OK_SELECT)
+					" notify, calendar FROM csat.rules WHERE enabled", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -282,7 +282,7 @@ ensure_cache(void)
 
 	if (SPI_execute("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
 					" end_column, segment_column, channel_column FROM csat.watches",
-					true, 0) != SPI_OK_SELECT)
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -324,6 +324,7 @@ ensure_cache(void)
 
 	SPI_finish();
 	SetUserIdAndSecContext(save_user, save_sec);
+	/* read-write SPI above took fresh snapshots: what we read is current */
 	cache_loaded_gen = gen;
 	cache_valid = true;
 }
@@ -620,7 +621,8 @@ prepare_upsert(bool returning)
 						   "INSERT INTO csat.breaches AS b (rule, source, row_key, observed, threshold, level, observed_at)"
 						   " SELECT u.r, $2, u.k, u.o, u.t,"
 						   " (ARRAY['warning'::csat.level, 'breach'::csat.level])[u.l], $7"
-						   " FROM pg_catalog.unnest($1, $3, $4, $5, $6) AS u(r, k, o, t, l)"
+						   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+						   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(r, k, o, t, l)"
 						   " ON CONFLICT (rule, source, row_key) DO UPDATE"
 						   " SET observed = excluded.observed, threshold = excluded.threshold,"
 						   " level = excluded.level, observed_at = excluded.observed_at"
@@ -744,7 +746,8 @@ flush_batch(Batch *batch)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	for (int i = 0; i < 6; i++)
-		pfree(DatumGetPointer(args[i]));
+		if (i != 1)				/* args[1] is the source oid */
+			pfree(DatumGetPointer(args[i]));
 	batch->n = 0;
 	MemoryContextReset(batch->keycxt);
 	pfree(distinct);

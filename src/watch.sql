@@ -158,3 +158,5 @@ COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed l
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON csat.rules, csat.breaches TO @extowner@;
 GRANT SELECT ON csat.watches TO @extowner@;
 GRANT USAGE, SELECT, UPDATE ON SEQUENCE csat.breaches_id_seq TO @extowner@;
+-- the schema must be usable for anyone to reach csat's functions and types
+GRANT USAGE ON SCHEMA csat TO PUBLIC;
