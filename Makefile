@@ -19,6 +19,8 @@ REGRESS_OPTS = --inputdir=.
 EXTRA_CLEAN = results regression.diffs regression.out
 PG_CFLAGS   = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 SHLIB_LINK  = -lm
+# server headers as system headers: -Wextra applies to our code, not theirs
+PG_CPPFLAGS = -isystem $(includedir_server)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

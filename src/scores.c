@@ -1,0 +1,415 @@
+/*
+ * scores.c: the score KPI aggregates and their scalar helpers.
+ *
+ * Count-based aggregates (csat_rate, nps, rate, sla_attainment) keep an int8[]
+ * of counters as their state, {n, hits} or {n, promoters, detractors}: a
+ * concrete type, so Citus can split them into partial aggregates on its
+ * workers, and one whose counts add exactly, so the combine function and the
+ * moving-aggregate inverse are exact.  weighted_score keeps a float8[] of
+ * Neumaier-compensated sums.  As in core's int4_avg_accum, the state is
+ * updated in place when called as an aggregate (it lives in the aggregate
+ * context and nobody else holds it), and copied first otherwise.
+ */
+#include "csat.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+
+PG_FUNCTION_INFO_V1(csat_counts_combine);
+PG_FUNCTION_INFO_V1(csat_share_final);
+PG_FUNCTION_INFO_V1(csat_nps_final);
+PG_FUNCTION_INFO_V1(csat_rate_int_accum);
+PG_FUNCTION_INFO_V1(csat_rate_int_inv);
+PG_FUNCTION_INFO_V1(csat_rate_float_accum);
+PG_FUNCTION_INFO_V1(csat_rate_float_inv);
+PG_FUNCTION_INFO_V1(csat_nps_accum);
+PG_FUNCTION_INFO_V1(csat_nps_inv);
+PG_FUNCTION_INFO_V1(csat_flag_accum);
+PG_FUNCTION_INFO_V1(csat_flag_inv);
+PG_FUNCTION_INFO_V1(csat_attain_accum);
+PG_FUNCTION_INFO_V1(csat_attain_inv);
+PG_FUNCTION_INFO_V1(csat_attain_iv_accum);
+PG_FUNCTION_INFO_V1(csat_attain_iv_inv);
+PG_FUNCTION_INFO_V1(csat_weighted_accum);
+PG_FUNCTION_INFO_V1(csat_weighted_combine);
+PG_FUNCTION_INFO_V1(csat_weighted_final);
+PG_FUNCTION_INFO_V1(csat_complaint_rate);
+PG_FUNCTION_INFO_V1(csat_wilson_lower);
+PG_FUNCTION_INFO_V1(csat_wilson_upper);
+
+/*
+ * The state array of argument argno, checked for the shape we rely on, and
+ * copied unless we are inside an aggregate (where updating in place is safe).
+ */
+static ArrayType *
+state_array(FunctionCallInfo fcinfo, int argno, Oid elemtype, int len)
+{
+	ArrayType  *a;
+	struct varlena *v = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	/* the per-row path: our own plain state in the aggregate context */
+	if (likely(!VARATT_IS_EXTENDED(v)) && AggCheckCallContext(fcinfo, NULL))
+		a = (ArrayType *) v;
+	else if (AggCheckCallContext(fcinfo, NULL))
+		a = PG_GETARG_ARRAYTYPE_P(argno);
+	else
+		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
+
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != elemtype ||
+		(len > 0 && ARR_DIMS(a)[0] != len) || ARR_DIMS(a)[0] < 2 || ARR_DIMS(a)[0] > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid csat aggregate state"),
+				 errdetail("The state must be a one-dimensional %s array of %d elements without NULLs.",
+						   format_type_be(elemtype), len > 0 ? len : 3)));
+	return a;
+}
+
+#define COUNTS(a) ((int64 *) ARR_DATA_PTR(a))
+
+/* ---- count states: combine and finals -------------------------------- */
+
+Datum
+csat_counts_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = state_array(fcinfo, 0, INT8OID, 0);
+	ArrayType  *b = state_array(fcinfo, 1, INT8OID, ARR_DIMS(a)[0]);
+	int64	   *x = COUNTS(a);
+	int64	   *y = COUNTS(b);
+
+	for (int i = 0; i < ARR_DIMS(a)[0]; i++)
+		if (pg_add_s64_overflow(x[i], y[i], &x[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("bigint out of range")));
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/* {n, hits} -> hits / n, NULL when n = 0 */
+Datum
+csat_share_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int64	   *c = COUNTS(a);
+
+	if (ARR_DIMS(a)[0] < 2 || c[0] <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) c[1] / (double) c[0]);
+}
+
+/* {n, promoters, detractors} -> 100 * (promoters - detractors) / n */
+Datum
+csat_nps_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int64	   *c = COUNTS(a);
+
+	if (ARR_DIMS(a)[0] < 3 || c[0] <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(100.0 * ((double) c[1] - (double) c[2]) / (double) c[0]);
+}
+
+/* ---- per-row steps ---------------------------------------------------- */
+
+static inline int32
+checked_score(int32 s, int32 lo, int32 hi)
+{
+	if (unlikely(s < lo || s > hi))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("score %d is out of range", s),
+				 errdetail("Scores on this scale must be between %d and %d.", lo, hi)));
+	return s;
+}
+
+static inline double
+checked_finite(double v, const char *what)
+{
+	if (unlikely(isnan(v) || isinf(v)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite number", what),
+				 errdetail("The value was %s.", float8out_internal(v))));
+	return v;
+}
+
+static inline double
+checked_duration(double v, const char *what)
+{
+	checked_finite(v, what);
+	if (unlikely(v < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", what),
+				 errdetail("The value was %s seconds.", float8out_internal(v))));
+	return v;
+}
+
+/* counts of a two-counter state: n += sign, hits += sign * hit */
+static Datum
+step2(FunctionCallInfo fcinfo, bool hit, int sign)
+{
+	ArrayType  *a = state_array(fcinfo, 0, INT8OID, 2);
+	int64	   *c = COUNTS(a);
+
+	c[0] += sign;
+	c[1] += hit ? sign : 0;
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+csat_rate_int_accum(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, checked_score(PG_GETARG_INT32(1), 1, 5) >= 4, 1);
+}
+
+Datum
+csat_rate_int_inv(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, PG_GETARG_INT32(1) >= 4, -1);
+}
+
+Datum
+csat_rate_float_accum(PG_FUNCTION_ARGS)
+{
+	double		s = checked_finite(PG_GETARG_FLOAT8(1), "score");
+	double		m = checked_finite(PG_GETARG_FLOAT8(2), "satisfied_min");
+
+	return step2(fcinfo, s >= m, 1);
+}
+
+Datum
+csat_rate_float_inv(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, PG_GETARG_FLOAT8(1) >= PG_GETARG_FLOAT8(2), -1);
+}
+
+Datum
+csat_flag_accum(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, PG_GETARG_BOOL(1), 1);
+}
+
+Datum
+csat_flag_inv(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, PG_GETARG_BOOL(1), -1);
+}
+
+Datum
+csat_attain_accum(PG_FUNCTION_ARGS)
+{
+	double		e = checked_duration(PG_GETARG_FLOAT8(1), "elapsed time");
+	double		t = checked_duration(PG_GETARG_FLOAT8(2), "target");
+
+	return step2(fcinfo, e <= t, 1);
+}
+
+Datum
+csat_attain_inv(PG_FUNCTION_ARGS)
+{
+	return step2(fcinfo, PG_GETARG_FLOAT8(1) <= PG_GETARG_FLOAT8(2), -1);
+}
+
+Datum
+csat_attain_iv_accum(PG_FUNCTION_ARGS)
+{
+	double		e = checked_duration(csat_interval_seconds(PG_GETARG_INTERVAL_P(1)), "elapsed time");
+	double		t = checked_duration(csat_interval_seconds(PG_GETARG_INTERVAL_P(2)), "target");
+
+	return step2(fcinfo, e <= t, 1);
+}
+
+Datum
+csat_attain_iv_inv(PG_FUNCTION_ARGS)
+{
+	double		e = csat_interval_seconds(PG_GETARG_INTERVAL_P(1));
+	double		t = csat_interval_seconds(PG_GETARG_INTERVAL_P(2));
+
+	return step2(fcinfo, e <= t, -1);
+}
+
+static Datum
+nps_step(FunctionCallInfo fcinfo, int32 s, int sign)
+{
+	ArrayType  *a = state_array(fcinfo, 0, INT8OID, 3);
+	int64	   *c = COUNTS(a);
+
+	c[0] += sign;
+	c[1] += (s >= 9) ? sign : 0;
+	c[2] += (s <= 6) ? sign : 0;
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+csat_nps_accum(PG_FUNCTION_ARGS)
+{
+	return nps_step(fcinfo, checked_score(PG_GETARG_INT32(1), 0, 10), 1);
+}
+
+Datum
+csat_nps_inv(PG_FUNCTION_ARGS)
+{
+	return nps_step(fcinfo, PG_GETARG_INT32(1), -1);
+}
+
+/* ---- weighted_score: {n, Σw, comp(Σw), Σws, comp(Σws)} ---------------- */
+
+#define WSTATE_LEN 5
+
+/* Neumaier's compensated addition of v into (*sum, *comp) */
+static inline void
+neumaier_add(double *sum, double *comp, double v)
+{
+	double		t = *sum + v;
+
+	if (fabs(*sum) >= fabs(v))
+		*comp += (*sum - t) + v;
+	else
+		*comp += (v - t) + *sum;
+	*sum = t;
+}
+
+static double *
+weighted_state(FunctionCallInfo fcinfo, int argno, ArrayType **out)
+{
+	ArrayType  *a;
+
+	if (AggCheckCallContext(fcinfo, NULL))
+		a = PG_GETARG_ARRAYTYPE_P(argno);
+	else
+		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID ||
+		ARR_DIMS(a)[0] != WSTATE_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid csat aggregate state"),
+				 errdetail("The state must be a one-dimensional float8 array of %d elements without NULLs.",
+						   WSTATE_LEN)));
+	*out = a;
+	return (double *) ARR_DATA_PTR(a);
+}
+
+static inline double
+checked_weighting(double v, const char *what)
+{
+	if (unlikely(isnan(v) || isinf(v) || v < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite, non-negative number", what),
+				 errdetail("The value was %s.", float8out_internal(v))));
+	return v;
+}
+
+Datum
+csat_weighted_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	double	   *st = weighted_state(fcinfo, 0, &a);
+	double		s = checked_weighting(PG_GETARG_FLOAT8(1), "score");
+	double		w = checked_weighting(PG_GETARG_FLOAT8(2), "weight");
+
+	st[0] += 1;
+	neumaier_add(&st[1], &st[2], w);
+	neumaier_add(&st[3], &st[4], w * s);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+csat_weighted_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a,
+			   *b;
+	double	   *x = weighted_state(fcinfo, 0, &a);
+	double	   *y = weighted_state(fcinfo, 1, &b);
+
+	x[0] += y[0];
+	neumaier_add(&x[1], &x[2], y[1]);
+	neumaier_add(&x[1], &x[2], y[2]);
+	neumaier_add(&x[3], &x[4], y[3]);
+	neumaier_add(&x[3], &x[4], y[4]);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+csat_weighted_final(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	double	   *st;
+	double		sw,
+				sws;
+
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != WSTATE_LEN)
+		PG_RETURN_NULL();
+	st = (double *) ARR_DATA_PTR(a);
+	sw = st[1] + st[2];
+	sws = st[3] + st[4];
+	if (st[0] <= 0 || sw <= 0)
+		PG_RETURN_NULL();		/* no rows, or all weights zero */
+	PG_RETURN_FLOAT8(sws / sw);
+}
+
+/* ---- scalar helpers --------------------------------------------------- */
+
+static void
+check_counts(int64 successes, int64 n, const char *what)
+{
+	if (successes < 0 || n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("counts must not be negative"),
+				 errdetail("Got %s " INT64_FORMAT " of " INT64_FORMAT ".", what, successes, n)));
+	if (successes > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not exceed the total", what),
+				 errdetail("Got %s " INT64_FORMAT " of " INT64_FORMAT ".", what, successes, n)));
+}
+
+Datum
+csat_complaint_rate(PG_FUNCTION_ARGS)
+{
+	int64		complaints = PG_GETARG_INT64(0);
+	int64		orders = PG_GETARG_INT64(1);
+
+	check_counts(complaints, orders, "complaints");
+	if (orders == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) complaints / (double) orders);
+}
+
+static Datum
+wilson(FunctionCallInfo fcinfo, bool upper)
+{
+	int64		successes = PG_GETARG_INT64(0);
+	int64		n = PG_GETARG_INT64(1);
+	double		confidence = PG_GETARG_FLOAT8(2);
+
+	check_counts(successes, n, "successes");
+	if (!(confidence > 0.0 && confidence < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("confidence must be between 0 and 1, exclusive"),
+				 errdetail("The value was %s.", float8out_internal(confidence))));
+	if (n == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(csat_wilson_bound((double) successes, (double) n,
+									   csat_confidence_z(confidence), upper));
+}
+
+Datum
+csat_wilson_lower(PG_FUNCTION_ARGS)
+{
+	return wilson(fcinfo, false);
+}
+
+Datum
+csat_wilson_upper(PG_FUNCTION_ARGS)
+{
+	return wilson(fcinfo, true);
+}
