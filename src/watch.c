@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -40,6 +41,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -115,6 +117,7 @@ typedef struct Batch
 	Oid			source;
 	TimestampTz observed_at;
 	MemoryContext keycxt;		/* holds the keys; reset after each upsert */
+	bool		mostly_new;		/* rows of an INSERT: try a plain INSERT first */
 	int64		written;		/* rows inserted or escalated so far */
 } Batch;
 
@@ -131,9 +134,16 @@ static Oid	calendars_relid = InvalidOid;
 static Oid	breaches_owner = InvalidOid;
 static int	trigger_depth = 0;
 
-/* upsert plans, prepared once per backend */
-static SPIPlanPtr upsert_plan = NULL;
-static SPIPlanPtr upsert_returning_plan = NULL;
+/* write plans, prepared once per backend: [on conflict][returning] */
+static SPIPlanPtr write_plans[2][2];
+
+/*
+ * Batches from INSERTs first try a plain INSERT (one index descent per row
+ * instead of ON CONFLICT's probe plus speculative insertion); after it met an
+ * existing row, the next FASTPATH_BACKOFF batches go straight to the upsert.
+ */
+#define FASTPATH_BACKOFF 64
+static int	fastpath_backoff = 0;
 
 PG_FUNCTION_INFO_V1(csat_watch_config_changed);
 PG_FUNCTION_INFO_V1(csat_watch_trigger);
@@ -576,23 +586,20 @@ batch_entry_cmp(const void *a, const void *b)
 {
 	int			i = *(const int *) a,
 				j = *(const int *) b;
+	Pointer		ki = DatumGetPointer(sort_batch->key[i]);
+	Pointer		kj = DatumGetPointer(sort_batch->key[j]);
+	size_t		li = VARSIZE_ANY_EXHDR(ki),
+				lj = VARSIZE_ANY_EXHDR(kj);
 	int			c;
 
+	/* key, then rule: the order of the primary key, for local index inserts */
+	c = memcmp(VARDATA_ANY(ki), VARDATA_ANY(kj), Min(li, lj));
+	if (c != 0)
+		return c;
+	if (li != lj)
+		return li < lj ? -1 : 1;
 	if (sort_batch->rule[i] != sort_batch->rule[j])
 		return strcmp(sort_batch->rule[i]->name, sort_batch->rule[j]->name);
-	{
-		Pointer		ki = DatumGetPointer(sort_batch->key[i]);
-		Pointer		kj = DatumGetPointer(sort_batch->key[j]);
-		size_t		li = VARSIZE_ANY_EXHDR(ki),
-					lj = VARSIZE_ANY_EXHDR(kj);
-
-		/* byte order is enough: we only need equal keys side by side */
-		c = memcmp(VARDATA_ANY(ki), VARDATA_ANY(kj), Min(li, lj));
-		if (c != 0)
-			return c;
-		if (li != lj)
-			return li < lj ? -1 : 1;
-	}
 	/* worst level first, so dedup keeps it */
 	return sort_batch->level[j] - sort_batch->level[i];
 }
@@ -608,7 +615,7 @@ key_equal(Datum a, Datum b)
 }
 
 static SPIPlanPtr
-prepare_upsert(bool returning)
+prepare_write(bool upsert, bool returning)
 {
 	Oid			argtypes[7] = {TEXTARRAYOID, REGCLASSOID, TEXTARRAYOID, FLOAT8ARRAYOID,
 	FLOAT8ARRAYOID, INT4ARRAYOID, TIMESTAMPTZOID};
@@ -622,11 +629,13 @@ prepare_upsert(bool returning)
 						   " SELECT u.r, $2, u.k, u.o, u.t,"
 						   " (ARRAY['warning'::csat.level, 'breach'::csat.level])[u.l], $7"
 						   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), pg_catalog.unnest($4),"
-						   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(r, k, o, t, l)"
-						   " ON CONFLICT (rule, source, row_key) DO UPDATE"
-						   " SET observed = excluded.observed, threshold = excluded.threshold,"
-						   " level = excluded.level, observed_at = excluded.observed_at"
-						   " WHERE excluded.level OPERATOR(pg_catalog.>) b.level");
+						   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(r, k, o, t, l)");
+	if (upsert)
+		appendStringInfoString(&q,
+							   " ON CONFLICT (source, row_key, rule) DO UPDATE"
+							   " SET observed = excluded.observed, threshold = excluded.threshold,"
+							   " level = excluded.level, observed_at = excluded.observed_at"
+							   " WHERE excluded.level OPERATOR(pg_catalog.>) b.level");
 	if (returning)
 		appendStringInfoString(&q, " RETURNING b.rule, b.level OPERATOR(pg_catalog.=) 'breach'::csat.level");
 	plan = SPI_prepare(q.data, 7, argtypes);
@@ -635,6 +644,54 @@ prepare_upsert(bool returning)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+static int
+execute_write(bool upsert, bool returning, Datum *args)
+{
+	if (write_plans[upsert][returning] == NULL)
+		write_plans[upsert][returning] = prepare_write(upsert, returning);
+	return SPI_execute_plan(write_plans[upsert][returning], args, NULL, false, 0);
+}
+
+/*
+ * The plain INSERT, in a subtransaction so that meeting an existing row
+ * (unique_violation) can be undone and retried as an upsert.  Returns false
+ * then; other errors propagate.
+ */
+static bool
+try_plain_insert(bool returning, Datum *args, int *rc)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		*rc = execute_write(false, returning, args);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
 }
 
 /*
@@ -684,8 +741,14 @@ flush_batch(Batch *batch)
 
 		if (m > 0 && batch->rule[i]->name_text == rules[m - 1] && key_equal(batch->key[i], keys[m - 1]))
 			continue;
-		if (nrules == 0 || distinct[nrules - 1] != batch->rule[i])
-			distinct[nrules++] = batch->rule[i];
+		{
+			int			k = 0;
+
+			while (k < nrules && distinct[k] != batch->rule[i])
+				k++;
+			if (k == nrules)
+				distinct[nrules++] = batch->rule[i];
+		}
 		rules[m] = batch->rule[i]->name_text;
 		keys[m] = batch->key[i];
 		obs[m] = Float8GetDatum(batch->observed[i]);
@@ -704,17 +767,13 @@ flush_batch(Batch *batch)
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (notify)
-	{
-		if (upsert_returning_plan == NULL)
-			upsert_returning_plan = prepare_upsert(true);
-		rc = SPI_execute_plan(upsert_returning_plan, args, NULL, false, 0);
-	}
+	if (batch->mostly_new && fastpath_backoff == 0 && try_plain_insert(notify, args, &rc))
+		;
 	else
 	{
-		if (upsert_plan == NULL)
-			upsert_plan = prepare_upsert(false);
-		rc = SPI_execute_plan(upsert_plan, args, NULL, false, 0);
+		if (batch->mostly_new)
+			fastpath_backoff = fastpath_backoff > 0 ? fastpath_backoff - 1 : FASTPATH_BACKOFF;
+		rc = execute_write(true, notify, args);
 	}
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc != (notify ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
@@ -868,6 +927,7 @@ watch_statement(TriggerData *td, List *defs)
 	old = MemoryContextSwitchTo(work);
 	rowcxt = AllocSetContextCreate(work, "csat watch row", ALLOCSET_SMALL_SIZES);
 	batch_init(&batch, RelationGetRelid(rel), GetCurrentTransactionStartTimestamp());
+	batch.mostly_new = !is_update;
 	reset_counts(defs);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	if (is_update)
@@ -977,7 +1037,7 @@ csat_watch_trigger(PG_FUNCTION_ARGS)
  */
 static int64
 scan_and_flag(WatchDef *def, const char *query, int nargs, Oid *argtypes,
-			  Datum *args, TimestampTz now)
+			  Datum *args, TimestampTz now, bool mostly_new)
 {
 	static const AttrNumber pos[5] = {1, 2, 3, 4, 5};
 	SPIPlanPtr	plan;
@@ -993,6 +1053,7 @@ scan_and_flag(WatchDef *def, const char *query, int nargs, Oid *argtypes,
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
 	batch_init(&batch, def->relid, now);
+	batch.mostly_new = mostly_new;
 	reset_counts(list_make1(def));
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "csat watch row", ALLOCSET_SMALL_SIZES);
 	for (;;)
@@ -1224,7 +1285,7 @@ csat_watch(PG_FUNCTION_ARGS)
 			elog(ERROR, "new watch not found in csat.watches");
 		if (def->nrules > 0)
 			written = scan_and_flag(def, scan_query(def, NULL), 0, NULL, NULL,
-									GetCurrentTransactionStartTimestamp());
+									GetCurrentTransactionStartTimestamp(), true);
 	}
 	SPI_finish();
 	PG_RETURN_INT64(written);
@@ -1298,7 +1359,7 @@ sweep_defs(TimestampTz now)
 		args[0] = TimestampTzGetDatum(now - (TimestampTz) (lowest * USECS_PER_SEC));
 		where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
 						 quote_identifier(def->end_column), quote_identifier(def->start_column));
-		written += scan_and_flag(def, scan_query(def, where), 1, argtypes, args, now);
+		written += scan_and_flag(def, scan_query(def, where), 1, argtypes, args, now, false);
 	}
 	return written;
 }

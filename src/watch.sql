@@ -49,7 +49,6 @@ COMMENT ON COLUMN csat.rules.min_samples IS 'minimum sample size before a rate c
 COMMENT ON COLUMN csat.rules.confidence IS 'confidence of the Wilson bound used by rate checks, in (0,1)';
 
 CREATE TABLE csat.breaches (
-	id				bigserial PRIMARY KEY,
 	rule			text NOT NULL,
 	source			regclass NOT NULL,
 	row_key			text NOT NULL,
@@ -57,12 +56,13 @@ CREATE TABLE csat.breaches (
 	threshold		float8 NOT NULL,
 	level			csat.level NOT NULL,
 	observed_at		timestamptz NOT NULL,
-	CONSTRAINT breaches_one_per_row UNIQUE (rule, source, row_key),
+	-- the one index a write has to maintain; source first, rule last: cheapest comparisons
+	CONSTRAINT breaches_one_per_row PRIMARY KEY (source, row_key, rule),
 	CONSTRAINT breaches_level_not_ok CHECK (level OPERATOR(pg_catalog.<>) 'ok'::csat.level)
 );
-CREATE INDEX breaches_observed_at ON csat.breaches (observed_at);
+-- BRIN: next to free to maintain, enough for retention and "what is new" queries
+CREATE INDEX breaches_observed_at ON csat.breaches USING brin (observed_at);
 COMMENT ON TABLE csat.breaches IS 'breach log: one row per rule, source table and source row; a worse later observation escalates warning to breach in place';
-COMMENT ON COLUMN csat.breaches.id IS 'increasing id, for listeners reading what is new';
 COMMENT ON COLUMN csat.breaches.rule IS 'name of the csat.rules row that was crossed';
 COMMENT ON COLUMN csat.breaches.source IS 'the watched table';
 COMMENT ON COLUMN csat.breaches.row_key IS 'the source row''s key column, as text';
@@ -100,7 +100,6 @@ COMMENT ON COLUMN csat.watches.created_at IS 'when the watch was set up';
 SELECT pg_catalog.pg_extension_config_dump('csat.rules', '');
 SELECT pg_catalog.pg_extension_config_dump('csat.watches', '');
 SELECT pg_catalog.pg_extension_config_dump('csat.breaches', '');
-SELECT pg_catalog.pg_extension_config_dump('csat.breaches_id_seq', '');
 
 GRANT SELECT ON csat.rules, csat.watches TO PUBLIC;
 
@@ -157,6 +156,5 @@ COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed l
 -- user who created the extension edits rules and breaches with plain SQL.
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON csat.rules, csat.breaches TO @extowner@;
 GRANT SELECT ON csat.watches TO @extowner@;
-GRANT USAGE, SELECT, UPDATE ON SEQUENCE csat.breaches_id_seq TO @extowner@;
 -- the schema must be usable for anyone to reach csat's functions and types
 GRANT USAGE ON SCHEMA csat TO PUBLIC;
