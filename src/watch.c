@@ -109,6 +109,7 @@ typedef struct Binding
 typedef struct Batch
 {
 	int			n;
+	int			cap;			/* allocated entries, up to BATCH_MAX */
 	WatchRule **rule;
 	Datum	   *key;
 	double	   *observed;
@@ -139,10 +140,13 @@ static SPIPlanPtr write_plans[2][2];
 
 /*
  * Batches from INSERTs first try a plain INSERT (one index descent per row
- * instead of ON CONFLICT's probe plus speculative insertion); after it met an
+ * instead of ON CONFLICT's probe plus speculative insertion) when the batch
+ * is big enough to pay for the subtransaction; after the plain INSERT met an
  * existing row, the next FASTPATH_BACKOFF batches go straight to the upsert.
  */
 #define FASTPATH_BACKOFF 64
+/* below this many rows the subtransaction costs more than it saves */
+#define FASTPATH_MIN_ROWS 64
 static int	fastpath_backoff = 0;
 
 PG_FUNCTION_INFO_V1(csat_watch_config_changed);
@@ -542,6 +546,16 @@ eval_row(Binding *b, TupleTableSlot *slot, TimestampTz now, Batch *batch)
 	if (isnull)
 		return;					/* a row without a key cannot be logged */
 	Assert(batch->n < BATCH_MAX);
+	if (batch->n == batch->cap)
+	{
+		/* repalloc keeps each array in the batch's own memory context */
+		batch->cap = Min(batch->cap * 4, BATCH_MAX);
+		batch->rule = repalloc(batch->rule, sizeof(WatchRule *) * batch->cap);
+		batch->key = repalloc(batch->key, sizeof(Datum) * batch->cap);
+		batch->observed = repalloc(batch->observed, sizeof(double) * batch->cap);
+		batch->threshold = repalloc(batch->threshold, sizeof(double) * batch->cap);
+		batch->level = repalloc(batch->level, sizeof(int) * batch->cap);
+	}
 	batch->rule[batch->n] = r;
 	if (b->key_is_text)
 	{
@@ -568,11 +582,13 @@ static void
 batch_init(Batch *batch, Oid source, TimestampTz observed_at)
 {
 	memset(batch, 0, sizeof(Batch));
-	batch->rule = palloc(sizeof(WatchRule *) * BATCH_MAX);
-	batch->key = palloc(sizeof(Datum) * BATCH_MAX);
-	batch->observed = palloc(sizeof(double) * BATCH_MAX);
-	batch->threshold = palloc(sizeof(double) * BATCH_MAX);
-	batch->level = palloc(sizeof(int) * BATCH_MAX);
+	/* small at first: most statements are single-row INSERTs */
+	batch->cap = 16;
+	batch->rule = palloc(sizeof(WatchRule *) * batch->cap);
+	batch->key = palloc(sizeof(Datum) * batch->cap);
+	batch->observed = palloc(sizeof(double) * batch->cap);
+	batch->threshold = palloc(sizeof(double) * batch->cap);
+	batch->level = palloc(sizeof(int) * batch->cap);
 	batch->source = source;
 	batch->observed_at = observed_at;
 	batch->keycxt = AllocSetContextCreate(CurrentMemoryContext, "csat watch keys",
@@ -708,6 +724,7 @@ flush_batch(Batch *batch)
 	WatchRule **distinct;
 	int			nrules = 0;
 	bool		notify = false;
+	bool		done = false;
 	Datum	   *rules,
 			   *keys,
 			   *obs,
@@ -767,14 +784,17 @@ flush_batch(Batch *batch)
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (batch->mostly_new && fastpath_backoff == 0 && try_plain_insert(notify, args, &rc))
-		;
-	else
+	if (batch->mostly_new && m >= FASTPATH_MIN_ROWS)
 	{
-		if (batch->mostly_new)
-			fastpath_backoff = fastpath_backoff > 0 ? fastpath_backoff - 1 : FASTPATH_BACKOFF;
-		rc = execute_write(true, notify, args);
+		if (fastpath_backoff > 0)
+			fastpath_backoff--;
+		else if (try_plain_insert(notify, args, &rc))
+			done = true;
+		else
+			fastpath_backoff = FASTPATH_BACKOFF;
 	}
+	if (!done)
+		rc = execute_write(true, notify, args);
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc != (notify ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
 		elog(ERROR, "upsert into csat.breaches failed: %s", SPI_result_code_string(rc));
