@@ -179,6 +179,35 @@ SELECT id, extract(epoch FROM timestamptz '2030-01-01 10:04:50' - opened_at) AS 
   FROM inquiries WHERE answered_at IS NULL AND channel = 'chat' ORDER BY id;
 SELECT pg_temp.try($$SELECT csat.sweep('infinity')$$);
 
+-- ==== business hours: a rule with a calendar measures spans in its opening hours
+INSERT INTO csat.calendars (name, time_zone) VALUES ('office', 'Europe/Berlin');
+INSERT INTO csat.calendar_hours (calendar, isodow, opens, closes)
+SELECT 'office', d, '09:00', '17:00' FROM generate_series(1, 5) d;
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES ('office', '2024-01-10');
+SELECT pg_temp.try($$INSERT INTO csat.rules (name, metric, breach, calendar) VALUES ('x', 'resolution', 1, 'nope')$$);
+INSERT INTO csat.rules (name, metric, warning, breach, calendar)
+VALUES ('resolution', 'resolution', 3600, 5400, 'office');
+CREATE TABLE complaints (id int, opened timestamptz, resolved timestamptz);
+SELECT csat.watch('complaints', 'resolution', 'id', start_column => 'opened', end_column => 'resolved');
+-- Berlin is UTC+1 in January: the office is open 08:00-16:00 UTC
+INSERT INTO complaints VALUES
+	(1, '2024-01-05 15:00+00', '2024-01-08 09:00+00'),	-- Fri 1 h + Mon 1 h = 7200: breach (66 h of calendar time)
+	(2, '2024-01-08 09:00+00', '2024-01-08 09:30+00'),	-- 1800: ok
+	(3, '2024-01-09 15:00+00', '2024-01-11 08:30+00'),	-- Tue 1 h, Wed holiday, Thu 0.5 h = 5400: warning
+	(4, '2024-01-06 10:00+00', '2024-01-07 20:00+00'),	-- weekend: 0
+	(5, '2024-01-11 12:00+00', '2024-01-11 11:00+00');	-- negative: ok
+SELECT row_key, observed, threshold, level,
+       csat.business_elapsed(c.opened, c.resolved, 'office') AS independent
+  FROM csat.breaches b JOIN complaints c ON c.id::text = b.row_key
+ WHERE b.rule = 'resolution' ORDER BY row_key;
+-- a calendar change reaches the cached rules at once: Monday now opens at 07:00 local
+UPDATE csat.calendar_hours SET opens = '07:00' WHERE calendar = 'office' AND isodow = 1;
+INSERT INTO complaints VALUES (6, '2024-01-08 06:00+00', '2024-01-08 07:40+00');	-- 100 min open: breach
+SELECT row_key, observed, threshold, level FROM csat.breaches WHERE rule = 'resolution' AND row_key = '6';
+SELECT pg_temp.try($$DELETE FROM csat.calendars WHERE name = 'office'$$);
+SELECT pg_temp.try($$UPDATE csat.calendars SET name = 'office2' WHERE name = 'office'$$);
+SELECT pg_temp.try($$UPDATE csat.rules SET calendar = 'home' WHERE name = 'resolution'$$);
+
 -- ==== unwatch
 SELECT csat.unwatch('surveys', 'handling');
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid = 'surveys'::regclass;

@@ -20,6 +20,9 @@
 
 #include <math.h>
 
+#include "calendar.h"
+#include "checks.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -62,6 +65,7 @@ typedef struct WatchRule
 	bool		higher_is_worse;
 	bool		notify;
 	char	   *calendar;		/* NULL = calendar time */
+	CsatCalendar *cal;			/* loaded calendar, when calendar is set */
 	Datum		name_text;		/* name as a text datum, for the upsert */
 	/* per statement: what was logged, for the notification */
 	int64		logged;
@@ -132,6 +136,8 @@ static bool callback_registered = false;
 static Oid	rules_relid = InvalidOid;
 static Oid	watches_relid = InvalidOid;
 static Oid	calendars_relid = InvalidOid;
+static Oid	calendar_hours_relid = InvalidOid;
+static Oid	calendar_holidays_relid = InvalidOid;
 static Oid	breaches_owner = InvalidOid;
 static int	trigger_depth = 0;
 
@@ -158,23 +164,17 @@ PG_FUNCTION_INFO_V1(csat_sweep);
 static void
 watch_relcache_callback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == rules_relid ||
-		relid == watches_relid || relid == calendars_relid)
+	if (relid == InvalidOid || relid == rules_relid || relid == watches_relid ||
+		relid == calendars_relid || relid == calendar_hours_relid ||
+		relid == calendar_holidays_relid)
 		inval_gen++;
 }
 
-/*
- * The level of a value against a rule: 0 ok, 1 warning, 2 breach.  A value
- * exactly at a threshold is not past it; NaN is never past anything.
- */
+/* 0 ok, 1 warning, 2 breach; NaN (csat_level_of's -1) counts as ok here */
 static int
 rule_level(const WatchRule *r, double v)
 {
-	if (isnan(v))
-		return 0;
-	if (r->higher_is_worse)
-		return v > r->breach ? 2 : v > r->warning ? 1 : 0;
-	return v < r->breach ? 2 : v < r->warning ? 1 : 0;
+	return Max(csat_level_of(v, r->warning, r->breach, r->higher_is_worse), CSAT_LEVEL_OK);
 }
 
 static Oid
@@ -259,6 +259,8 @@ ensure_cache(void)
 	rules_relid = get_relname_relid("rules", nsp);
 	watches_relid = get_relname_relid("watches", nsp);
 	calendars_relid = get_relname_relid("calendars", nsp);
+	calendar_hours_relid = get_relname_relid("calendar_hours", nsp);
+	calendar_holidays_relid = get_relname_relid("calendar_holidays", nsp);
 	breaches_owner = relation_owner(get_relname_relid("breaches", nsp));
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
@@ -267,7 +269,9 @@ ensure_cache(void)
 		elog(ERROR, "SPI_connect failed");
 
 	if (SPI_execute("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
-					" notify, calendar FROM csat.rules WHERE enabled", false, 0) != SPI_OK_SELECT)
+					" notify, calendar FROM csat.rules r WHERE enabled AND (r.calendar IS NULL"
+					" OR EXISTS (SELECT FROM csat.calendars c WHERE c.name OPERATOR(pg_catalog.=) r.calendar))",
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -279,7 +283,6 @@ ensure_cache(void)
 		MemoryContext old;
 
 		r->name = spi_text(t, d, 1);
-		/* metric kept in the calendar slot until matched below */
 		r->segment = spi_text(t, d, 3);
 		r->channel = spi_text(t, d, 4);
 		r->breach = DatumGetFloat8(SPI_getbinval(t, d, 6, &isnull));
@@ -292,6 +295,15 @@ ensure_cache(void)
 		r->name_text = CStringGetTextDatum(r->name);
 		rules = lappend(rules, list_make2(spi_text(t, d, 2), r));
 		MemoryContextSwitchTo(old);
+	}
+
+	/* business-hours calendars, loaded once with the rules (ERROR 42704 if unknown) */
+	foreach(lc, rules)
+	{
+		WatchRule  *r = lsecond((List *) lfirst(lc));
+
+		if (r->calendar)
+			r->cal = csat_calendar_load(r->calendar, cache_cxt);
 	}
 
 	if (SPI_execute("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
@@ -538,6 +550,9 @@ eval_row(Binding *b, TupleTableSlot *slot, TimestampTz now, Batch *batch)
 	r = pick_rule(b, slot, open);
 	if (r == NULL)
 		return;
+	/* business seconds when the rule has a calendar (a negative span stays as is) */
+	if (r->cal && !b->value && stop >= start)
+		v = csat_calendar_elapsed(r->cal, start, stop);
 	level = rule_level(r, v);
 	if (level == 0)
 		return;
@@ -915,14 +930,67 @@ row_changed(Binding *b, TupleDesc desc, TupleTableSlot *o, TupleTableSlot *n)
 	return false;
 }
 
+static void
+check_rule_calendars(bool editing_rules)
+{
+	Oid			save_user;
+	int			save_sec;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(relation_owner(get_relname_relid("rules", csat_namespace())),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT r.calendar, r.name FROM csat.rules r WHERE r.calendar IS NOT NULL"
+					" AND NOT EXISTS (SELECT FROM csat.calendars c"
+					" WHERE c.name OPERATOR(pg_catalog.=) r.calendar)"
+					" ORDER BY r.name LIMIT 1", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading csat.rules failed");
+	if (SPI_processed > 0)
+	{
+		char	   *cal = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *rule = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		if (editing_rules)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("calendar \"%s\" does not exist", cal),
+					 errdetail("Rule \"%s\" names it.", rule),
+					 errhint("Add it to csat.calendars first.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("calendar \"%s\" is still used by rule \"%s\"", cal, rule)));
+	}
+	SPI_finish();
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+
 Datum
 csat_watch_config_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	const char *relname;
+	bool		is_rules,
+				is_calendars;
+	TriggerEvent ev;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "csat_watch_config_changed: not called as a trigger");
 	CacheInvalidateRelcache(td->tg_relation);
+	relname = RelationGetRelationName(td->tg_relation);
+	is_rules = strcmp(relname, "rules") == 0;
+	is_calendars = strcmp(relname, "calendars") == 0;
+	ev = td->tg_event;
+
+	/*
+	 * Rules name calendars of another family, so there is no foreign key:
+	 * check here that every rule's calendar exists, when a rule is written
+	 * or a calendar renamed or deleted, rather than fail later on writes to
+	 * the watched tables.
+	 */
+	if ((is_rules && (TRIGGER_FIRED_BY_INSERT(ev) || TRIGGER_FIRED_BY_UPDATE(ev))) ||
+		(is_calendars && !TRIGGER_FIRED_BY_INSERT(ev)))
+		check_rule_calendars(is_rules);
 	return PointerGetDatum(NULL);
 }
 

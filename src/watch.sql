@@ -113,6 +113,14 @@ CREATE TRIGGER rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csa
 CREATE TRIGGER watches_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.watches
 	FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_config_changed();
 
+-- calendars (family calendar) are cached with the rules that use them
+CREATE TRIGGER calendars_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.calendars
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_config_changed();
+CREATE TRIGGER calendar_hours_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.calendar_hours
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_config_changed();
+CREATE TRIGGER calendar_holidays_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.calendar_holidays
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_config_changed();
+
 CREATE FUNCTION csat.watch_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'csat_watch_trigger' LANGUAGE C;
 COMMENT ON FUNCTION csat.watch_trigger() IS 'internal: statement-level AFTER INSERT/UPDATE trigger installed by csat.watch; logs breaching rows into csat.breaches';
