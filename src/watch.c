@@ -1219,7 +1219,13 @@ find_def(Oid relid, const char *metric)
 static void
 check_owner(Oid relid)
 {
-	char		relkind = get_rel_relkind(relid);
+	char		relkind;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = get_rel_relkind(relid);
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
@@ -1389,10 +1395,6 @@ csat_unwatch(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		left;
 
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
 	check_owner(relid);
 	ensure_cache();
 	if (SPI_connect() != SPI_OK_CONNECT)
