@@ -5,6 +5,8 @@
 #   csat    watched by csat.watch (C statement triggers)
 #   row     a hand-written PL/pgSQL row trigger doing the same upsert
 #   stmt    a hand-written PL/pgSQL statement trigger over a transition table
+#   nop     a PL/pgSQL statement trigger with a transition table doing nothing:
+#           the floor any transition-table trigger pays (capture + one call)
 # and single-row INSERTs with pgbench (4 clients) into plain vs csat.
 # Runs are interleaved; medians of CSAT_BENCH_RUNS (default 3) are printed
 # with the ratio to "plain".  Builds, installs (under the runner's lock) and
@@ -51,6 +53,7 @@ CREATE TABLE t_plain (id bigint, opened_at timestamptz, answered_at timestamptz)
 CREATE TABLE t_csat (LIKE t_plain);
 CREATE TABLE t_row (LIKE t_plain);
 CREATE TABLE t_stmt (LIKE t_plain);
+CREATE TABLE t_nop (LIKE t_plain);
 SELECT csat.watch('t_csat', 'frt', 'id', start_column => 'opened_at', end_column => 'answered_at');
 
 CREATE FUNCTION row_trg() RETURNS trigger LANGUAGE plpgsql AS \$\$
@@ -83,6 +86,9 @@ BEGIN
 END \$\$;
 CREATE TRIGGER stmt_trg AFTER INSERT ON t_stmt REFERENCING NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION stmt_trg();
+CREATE FUNCTION nop_trg() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RETURN NULL; END \$\$;
+CREATE TRIGGER nop_trg AFTER INSERT ON t_nop REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION nop_trg();
 SQL
 q -c "SELECT 'breaching share: 5 % -> ' || round(avg((answered_at - opened_at > interval '180 s')::int), 4) FROM src5" \
   -c "SELECT 'breaching share: 35 % -> ' || round(avg((answered_at - opened_at > interval '180 s')::int), 4) FROM src35"
@@ -95,7 +101,7 @@ declare -A T
 for pct in 5 35; do
 	for how in insert copy; do
 		for run in $(seq "$RUNS"); do
-			for v in plain csat row stmt; do
+			for v in plain csat row stmt nop; do
 				q -c "TRUNCATE t_$v, csat.breaches" -c "CHECKPOINT" >/dev/null
 				if [ $how = insert ]; then
 					ms=$(time_ms "INSERT INTO t_$v SELECT * FROM src$pct")
@@ -110,18 +116,18 @@ for pct in 5 35; do
 	done
 done
 
-printf '\n%-28s %10s %10s %10s %10s\n' "median of $RUNS, $ROWS rows" plain csat row stmt
+printf '\n%-28s %10s %10s %10s %10s %10s\n' "median of $RUNS, $ROWS rows" plain csat row stmt nop
 for pct in 5 35; do
 	for how in insert copy; do
 		declare -A M=()
-		for v in plain csat row stmt; do
+		for v in plain csat row stmt nop; do
 			M[$v]=$(printf '%s\n' ${T[$pct,$how,$v]} | median)
 		done
-		printf '%-28s %9.0fms %9.0fms %9.0fms %9.0fms\n' "$how, $pct % breaching" \
-			"${M[plain]}" "${M[csat]}" "${M[row]}" "${M[stmt]}"
-		printf '%-28s %10s %9.2fx %9.2fx %9.2fx\n' "  ratio to plain" "1.00x" \
+		printf '%-28s %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms\n' "$how, $pct % breaching" \
+			"${M[plain]}" "${M[csat]}" "${M[row]}" "${M[stmt]}" "${M[nop]}"
+		printf '%-28s %10s %9.2fx %9.2fx %9.2fx %9.2fx\n' "  ratio to plain" "1.00x" \
 			"$(echo "${M[csat]} / ${M[plain]}" | bc -l)" "$(echo "${M[row]} / ${M[plain]}" | bc -l)" \
-			"$(echo "${M[stmt]} / ${M[plain]}" | bc -l)"
+			"$(echo "${M[stmt]} / ${M[plain]}" | bc -l)" "$(echo "${M[nop]} / ${M[plain]}" | bc -l)"
 	done
 done
 
@@ -135,7 +141,7 @@ INSERT INTO t_$v VALUES (:id, '2030-01-01', timestamptz '2030-01-01' + :d * inte
 EOF2
 done
 declare -A P
-for run in 1 2; do
+for run in 1 2 3; do
 	for v in plain csat; do
 		tps=$(pgbench -n -c 4 -j 2 -T "$PGB_SECONDS" -f "$DIR/ins_$v.sql" 2>&1 | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
 		P[$v]+="$tps "
