@@ -155,6 +155,27 @@ UPDATE orders SET ordered_at = '2024-01-31', delivered_at = '2024-02-05' WHERE i
 SELECT row_key, round(observed::numeric / 86400, 6) AS days, level FROM csat.breaches
  WHERE source = 'orders'::regclass AND row_key = '1';
 
+-- a bulk INSERT (written straight into the heap and indexes), then one meeting
+-- logged keys (retried as an upsert): the log equals the set computed in SQL
+INSERT INTO orders SELECT g, timestamptz '2024-02-01' + (g % 20) * interval '1 day',
+	timestamptz '2024-02-01' + (g % 20) * interval '1 day' + (g % 5) * interval '1 day'
+	FROM generate_series(100, 399) g;
+INSERT INTO orders SELECT g, timestamptz '2024-02-01', timestamptz '2024-02-05'
+	FROM generate_series(390, 459) g;
+CREATE TEMP VIEW orders_expected AS
+SELECT id::text AS row_key,
+       max(CASE WHEN delivered_at - ordered_at > interval '3 days' THEN 'breach' ELSE 'warning' END::csat.level) AS level
+  FROM orders WHERE id >= 100 AND delivered_at - ordered_at > interval '2 days' GROUP BY id;
+SELECT (SELECT count(*) FROM csat.breaches WHERE source = 'orders'::regclass AND row_key::int >= 100) AS logged,
+       (SELECT count(*) FROM orders_expected) AS expected,
+       (SELECT count(*) FROM orders_expected WHERE level = 'breach') AS expected_breach,
+       (SELECT count(*) FROM (SELECT row_key, level FROM csat.breaches
+                               WHERE source = 'orders'::regclass AND row_key::int >= 100
+                              EXCEPT SELECT * FROM orders_expected) x) AS extra,
+       (SELECT count(*) FROM (SELECT * FROM orders_expected
+                              EXCEPT SELECT row_key, level FROM csat.breaches
+                               WHERE source = 'orders'::regclass) x) AS missing;
+
 -- ==== sweep: open rows past a threshold with no event
 CREATE TABLE inquiries (id int, opened_at timestamptz, answered_at timestamptz, channel text);
 INSERT INTO csat.rules (name, metric, warning, breach) VALUES ('inq', 'inquiry', 60, 300);
