@@ -65,7 +65,7 @@ echo "scheduled refreshes ran after ${i}s"
 # ---- unschedule: the direct path removes its job; cleanup of the other by name
 n=$(q -d postgres -c 'SELECT csat.unschedule_refresh()')
 [ "$n" -ge 1 ]
-q -d postgres -c "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'csat_refresh_$db'" >/dev/null
+q -d postgres -c "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname IN ('csat_refresh_$db', 'csat_sweep_$db')" >/dev/null
 [ "$(q -d postgres -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'csat_%'")" = 0 ]
 q -d postgres -c "SELECT csat.unmap_source('orders')" -c 'DROP TABLE views_cron_o' >/dev/null
 if [ "$created_here" = t ]; then
