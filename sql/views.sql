@@ -408,7 +408,7 @@ DELETE FROM shop.returns WHERE id % 7 = 0;
 DELETE FROM shop.orders o WHERE id % 97 = 0 AND NOT EXISTS (SELECT 1 FROM shop.returns r WHERE r.order_id = o.id);
 -- an order's channel changes: its returns follow it
 UPDATE shop.orders SET sales_channel = 'mini' WHERE id IN (SELECT order_id FROM shop.returns WHERE id % 5 = 1);
-SELECT count(DISTINCT kind) AS kinds_changed, count(*) > 10 AS several_hours, bool_or(hour IS NULL) AS any_full FROM csat.changes;
+SELECT count(DISTINCT kind) AS kinds_changed, bool_or(kind = 'orders:returns') AS order_updates_noted, count(*) > 10 AS several_hours, bool_or(hour IS NULL) AS any_full FROM csat.changes;
 SELECT full_rebuild, hours_touched < 1000 AS few_hours FROM csat.refresh();
 SELECT pending_changes FROM csat.refresh_status;
 CREATE TABLE incr_hourly AS SELECT * FROM csat.rollup_hourly;
