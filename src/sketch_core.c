@@ -21,39 +21,39 @@ sk_strerror(int code)
 	switch (code)
 	{
 		case SK_OK:
-			return "no error";
+			return "No error";
 		case SK_E_TRUNCATED:
-			return "sketch data ends early";
+			return "Sketch data ends early";
 		case SK_E_TRAILING:
-			return "unexpected data after the end of the sketch";
+			return "Unexpected data after the end of the sketch";
 		case SK_E_VERSION:
-			return "unknown sketch format version";
+			return "Unknown sketch format version";
 		case SK_E_LAYOUT:
-			return "unknown sketch layout";
+			return "Unknown sketch layout";
 		case SK_E_SYNTAX:
-			return "sketch text is not in the documented format";
+			return "Sketch text is not in the documented format";
 		case SK_E_ALPHA:
-			return "relative accuracy out of range";
+			return "Relative accuracy out of range";
 		case SK_E_INDEX:
-			return "bucket index out of range";
+			return "Bucket index out of range";
 		case SK_E_ORDER:
-			return "bucket indexes are not strictly increasing";
+			return "Bucket indexes are not strictly increasing";
 		case SK_E_SPAN:
-			return "bucket indexes span too many buckets";
+			return "Bucket indexes span too many buckets";
 		case SK_E_COUNT:
-			return "bucket counts are inconsistent with the total count";
+			return "Bucket counts are inconsistent with the total count";
 		case SK_E_OVERFLOW:
-			return "count too large";
+			return "Count too large";
 		case SK_E_VALUE:
-			return "minimum, maximum or sum invalid";
+			return "Minimum, maximum or sum invalid";
 		case SK_E_QUANTILE:
-			return "invalid quantile list";
+			return "Invalid quantile list";
 		case SK_E_ALPHA_MISMATCH:
-			return "sketches have different relative accuracy";
+			return "Sketches have different relative accuracy";
 		case SK_E_Q_MISMATCH:
-			return "states ask for different percentiles";
+			return "States ask for different percentiles";
 	}
-	return "unknown error";
+	return "Unknown error";
 }
 
 int
