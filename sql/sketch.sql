@@ -14,12 +14,12 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 -- ---- hand-checked small cases -----------------------------------------------------
--- gamma = 1.01/0.99; bucket i = ceil(ln x / ln gamma): 1 -> 0, 2.5 -> 46, 4 -> 70; one zero
+-- k = 1/ln(1.01/0.99) = 49.9933; bucket i = ceil(k L(x)), L(2^e m) = e + m - 1: 1 -> 0, 2.5 -> ceil(62.49) = 63, 4 -> 100; one zero
 SELECT csat.sla_sketch(x) FROM (VALUES (0), (1), (2.5), (4), (NULL)) v(x);
 SELECT csat.count(s), csat.mean(s), csat.min(s), csat.max(s),
        csat.percentile(s, 0) AS p0, csat.percentile(s, 0.25) AS p25,
-       round(csat.percentile(s, 0.5)::numeric, 6) AS p50,   -- rank 2 of 4: 1 -> 2*gamma^0/(gamma+1) = 0.99
-       round(csat.percentile(s, 0.75)::numeric, 6) AS p75,  -- rank 3: 2.5 -> gamma^46 * 0.99
+       round(csat.percentile(s, 0.5)::numeric, 6) AS p50,   -- rank 2 of 4: 1, bucket 0 = (0.99, 1], harmonic mean 0.994975
+       round(csat.percentile(s, 0.75)::numeric, 6) AS p75,  -- rank 3: 2.5, bucket 63 = (2.480083, 2.520084] -> 2.499923
        csat.percentile(s, 1) AS p100,
        csat.percentile(s, ARRAY[0, 0.25, 1]) AS arr,
        csat.percentile(s, ARRAY[[0, NULL], [1, 0]]::float8[]) AS arr2d,
@@ -155,10 +155,10 @@ SELECT csat._sketch_add(csat._sketch_add(csat._sketch_add(NULL, 4.0), 1.0), 0)::
        csat.sla_sketch(x)::text AS compact FROM (VALUES (4.0), (1.0), (0)) v(x);
 -- a sla_percentile state carries its p list through text (how Citus ships states)
 SELECT csat._sketch_add_p(csat._sketch_add_p(NULL, 10.0, ARRAY[0.5, 0.95]), 20.0, ARRAY[0.5, 0.95])::text AS state;
-SELECT csat._sketch_final_percentiles('v1 alpha=0.01 n=2 zeros=0 sum=30 min=10 max=20 p=0.5,0.95 bins=116:1,151:1');
+SELECT csat._sketch_final_percentiles('v1 alpha=0.01 n=2 zeros=0 sum=30 min=10 max=20 p=0.5,0.95 bins=163:1,213:1');
 SELECT csat._sketch_final_percentile(csat._sketch_combine(
-         'v1 alpha=0.01 n=1 zeros=0 sum=10 min=10 max=10 p=0.9 bins=116:1',
-         'v1 alpha=0.01 n=1 zeros=0 sum=20 min=20 max=20 p=0.9 bins=151:1'));
+         'v1 alpha=0.01 n=1 zeros=0 sum=10 min=10 max=10 p=0.9 bins=163:1',
+         'v1 alpha=0.01 n=1 zeros=0 sum=20 min=20 max=20 p=0.9 bins=213:1'));
 -- floats needing 17 digits survive
 SELECT s::text, s::text::csat.sketch::text = s::text AS exact
   FROM (SELECT csat.sla_sketch(x) AS s FROM (VALUES (0.1), (0.2), (1e-10)) v(x)) t;
@@ -212,7 +212,7 @@ SELECT pg_temp.err(q) FROM (VALUES
 ) v(q);
 -- huge counts are fine up to 2^63-1
 SELECT csat.count(s), csat.percentile(s, 0.5), csat.attainment(s, 0)
-  FROM (VALUES ('v1 alpha=0.01 n=9223372036854775807 zeros=9223372036854775806 sum=2 min=0 max=2 bins=35:1'::csat.sketch)) v(s);
+  FROM (VALUES ('v1 alpha=0.01 n=9223372036854775807 zeros=9223372036854775806 sum=2 min=0 max=2 bins=50:1'::csat.sketch)) v(s);
 -- text input: every malformed value is 22P02
 SELECT pg_temp.err(format('SELECT %L::csat.sketch', s)) FROM (VALUES
   (''), ('garbage'),

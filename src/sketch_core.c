@@ -68,14 +68,15 @@ inv_ln_gamma(double alpha)
 	return 1.0 / (log1p(alpha) - log1p(-alpha));
 }
 
-/* lowest and highest index any positive double (subnormals included) can map to, with a margin of one */
+/* lowest and highest index any positive double (subnormals included) can map to */
 static void
 index_bounds(double alpha, int32_t *lo, int32_t *hi)
 {
-	double		inv = inv_ln_gamma(alpha);
+	sk_work		w;
 
-	*lo = (int32_t) ceil(log(4.9406564584124654e-324) * inv) - 1;
-	*hi = (int32_t) ceil(log(DBL_MAX) * inv) + 1;
+	w.inv_ln_gamma = inv_ln_gamma(alpha);
+	*lo = sk_index(&w, 4.9406564584124654e-324);
+	*hi = sk_index(&w, DBL_MAX);
 }
 
 size_t
@@ -297,11 +298,29 @@ sk_merge(sk_work *a, const sk_work *b, int32_t *nbase, int32_t *ncap)
 	return SK_OK;
 }
 
-/* representative value of bucket i: gamma^i * 2 / (gamma + 1) = gamma^i * (1 - alpha) */
+/* inverse of L: 2^floor(y) * (1 + frac(y)) */
+static double
+linexp2(double y)
+{
+	double		f = floor(y);
+
+	return ldexp(1.0 + (y - f), (int) f);
+}
+
+/*
+ * Representative value of bucket i, the harmonic mean of its bounds (lo, hi]:
+ * written lo * 2 / (1 + lo/hi) so neither a subnormal lo nor an infinite hi
+ * (top bucket) overflows; the caller clamps the result to [min, max].
+ */
 static double
 bucket_value(const sk_work *w, int32_t i)
 {
-	return exp((double) i / w->inv_ln_gamma + log1p(-w->alpha));
+	double		lo = linexp2((double) (i - 1) / w->inv_ln_gamma);
+	double		hi = linexp2((double) i / w->inv_ln_gamma);
+
+	if (lo == 0.0)				/* underflow among subnormals */
+		return hi;
+	return lo * (2.0 / (1.0 + lo / hi));
 }
 
 double
@@ -355,7 +374,7 @@ sk_share_at_most(const sk_work *w, double t)
 	n = w->zeros;
 	if (t > 0.0)
 	{
-		/* buckets i <= k - 1 end at gamma^(k-1) < t */
+		/* buckets below t's bucket end below t; they hold every x <= t / gamma */
 		k = sk_index(w, t);
 		for (int32_t i = 0; i < w->cap && w->base + i < k; i++)
 			n += c[i];
@@ -697,7 +716,7 @@ fmt_double(char *out, double v)
 
 	for (int prec = 15; prec <= 17; prec++)
 	{
-		n = sprintf(out, "%.*g", prec, v);
+		n = snprintf(out, 32, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			break;
 	}
