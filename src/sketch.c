@@ -16,6 +16,7 @@
 
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -376,6 +377,7 @@ csat_sketch_add_interval_p(PG_FUNCTION_ARGS)
  */
 typedef struct parray_cache
 {
+	bool		is_const;		/* the aggregate's p argument is a constant */
 	int			nbytes;
 	char	   *bytes;
 	int			n;
@@ -407,6 +409,14 @@ parray_lookup(FunctionCallInfo fcinfo, ArrayType *a)
 	}
 	c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, offsetof(parray_cache, q) + sizeof(double) * (n + 1));
 	c->n = n;
+	c->is_const = false;
+	{
+		/* a constant p (the usual case) needs no per-row look at the array at all */
+		Aggref	   *ag = AggGetAggref(fcinfo);
+
+		if (ag && list_length(ag->args) >= 2)
+			c->is_const = IsA(((TargetEntry *) lsecond(ag->args))->expr, Const);
+	}
 	for (int i = 0; i < n; i++)
 	{
 		if (nulls[i])
@@ -442,7 +452,9 @@ csat_sketch_add_parray(PG_FUNCTION_ARGS)
 				 errmsg("percentile array must not be null")));
 	x = PG_GETARG_FLOAT8(1);
 	check_value(x);
-	c = parray_lookup(fcinfo, PG_GETARG_ARRAYTYPE_P(2));
+	c = (parray_cache *) fcinfo->flinfo->fn_extra;
+	if (!(c && c->is_const))
+		c = parray_lookup(fcinfo, PG_GETARG_ARRAYTYPE_P(2));
 	w = state_arg(fcinfo, SK_ALPHA_DEFAULT, c->n, c->q);
 	if (w->nq != c->n || (c->n > 0 && memcmp(sk_q(w), c->q, sizeof(double) * c->n) != 0))
 		p_mismatch();
