@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Manual scale-out check of csat on Citus (not run by test/run): starts a
+# coordinator and two workers on 127.0.0.1, distributes a survey/ticket table
+# by order_id and, for every csat aggregate in the catalog, checks that
+#   - EXPLAIN VERBOSE of a GROUP BY on a non-distribution column shows the
+#     split (worker_partial_agg on the workers, coord_combine_agg on the
+#     coordinator), and the query still runs with
+#     citus.coordinator_aggregation_strategy = 'disabled' (no row gathering);
+#   - its results equal the same query on a plain single-node table (counts
+#     exactly, float sums to 1e-12 relative), for three groupings.
+# It then prints observations (scalar functions, FILTER, HAVING, window
+# functions, EXPLAIN ANALYZE, an internal-state aggregate for contrast).
+#
+# It needs a PostgreSQL 15 installation that already has Citus installed; it
+# never builds or downloads Citus.  It builds csat from this checkout and
+# installs it into that installation (CSAT_SKIP_INSTALL=1 to skip).
+#
+#   PG_CONFIG=/path/to/bin/pg_config test/citus/check.sh
+#
+#   CSAT_CITUS_PORT  first of three ports (default 9700)
+#   CSAT_CITUS_ROWS  rows of the test table (default 300000)
+#   CSAT_CITUS_KEEP  1: leave the three servers running (prints how to stop)
+# Exit status 0 when every check passed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+: "${PG_CONFIG:?set PG_CONFIG to the pg_config of a PostgreSQL 15 installation with Citus}"
+PORT0=${CSAT_CITUS_PORT:-9700}
+ROWS=${CSAT_CITUS_ROWS:-300000}
+BIN=$("$PG_CONFIG" --bindir)
+SHARE=$("$PG_CONFIG" --sharedir)
+LIBDIR=$("$PG_CONFIG" --pkglibdir)
+PORTS=("$PORT0" $((PORT0 + 1)) $((PORT0 + 2)))
+NAMES=(coordinator worker1 worker2)
+
+[ -f "$SHARE/extension/citus.control" ] || { echo "no Citus in $SHARE/extension" >&2; exit 2; }
+
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# The machine-wide installation is shared with test/run: hold its lock then.
+case "$LIBDIR" in
+/usr/*) exec 9>/tmp/csat-test.lock; flock 9 ;;
+esac
+
+DIR=$(mktemp -d /tmp/csat-citus.XXXXXX)
+chmod 755 "$DIR"
+[ "$(id -u)" -eq 0 ] && chown postgres: "$DIR"
+PASS=0
+FAIL=0
+FAILED=()
+record() { # record NAME STATUS
+	if [ "$2" -eq 0 ]; then
+		PASS=$((PASS + 1)); printf 'ok     %s\n' "$1"
+	else
+		FAIL=$((FAIL + 1)); FAILED+=("$1"); printf 'FAILED %s\n' "$1"
+	fi
+}
+stop_all() {
+	local n
+	if [ "${CSAT_CITUS_KEEP:-0}" = 1 ]; then
+		echo "servers left running; stop with:"
+		for n in "${NAMES[@]}"; do echo "  $BIN/pg_ctl -D $DIR/$n stop"; done
+		return
+	fi
+	for n in "${NAMES[@]}"; do
+		[ -f "$DIR/$n/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/$n" -m fast -w stop >/dev/null 2>&1
+	done
+	rm -rf "$DIR"
+}
+finish() {
+	stop_all
+	[ ${#FAILED[@]} -gt 0 ] && echo "failed: ${FAILED[*]}"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+	exit $?
+}
+trap finish EXIT
+
+# ---- install csat (built in a scratch copy, so the checkout stays clean) ----
+if [ "${CSAT_SKIP_INSTALL:-0}" != 1 ]; then
+	mkdir -p "$DIR/build"
+	tar -C "$ROOT" --exclude=.git --exclude=results -cf - . | tar -C "$DIR/build" -xf -
+	if make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1 &&
+		make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" >"$DIR/build.log" 2>&1 &&
+		make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" install >>"$DIR/build.log" 2>&1; then
+		record install-csat 0
+	else
+		cat "$DIR/build.log"; record install-csat 1; exit 1
+	fi
+fi
+
+# ---- three servers on loopback ----------------------------------------------
+for i in 0 1 2; do
+	n=${NAMES[$i]}
+	as_pg "$BIN/initdb" -D "$DIR/$n" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$DIR/$n.initdb.log" 2>&1 ||
+		{ cat "$DIR/$n.initdb.log"; record "initdb-$n" 1; exit 1; }
+	cat >>"$DIR/$n/postgresql.conf" <<CONF
+port = ${PORTS[$i]}
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$DIR'
+shared_preload_libraries = 'citus'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_worker_processes = 16
+log_min_messages = warning
+CONF
+	as_pg "$BIN/pg_ctl" -D "$DIR/$n" -l "$DIR/$n.log" -w -t 60 start >/dev/null ||
+		{ cat "$DIR/$n.log"; record "start-$n" 1; exit 1; }
+done
+record start-3-nodes 0
+
+# q PORT: psql on a node over TCP loopback, quiet, unaligned, stop on error.
+q() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -d postgres -qAtX -v ON_ERROR_STOP=1 -F '|' "${@:2}"; }
+C=${PORTS[0]}
+
+# ---- extensions on every node, then the cluster ------------------------------
+ok=0
+for p in "${PORTS[@]}"; do
+	q "$p" -c 'CREATE EXTENSION citus' -c 'CREATE EXTENSION csat' || ok=1
+done
+q "$C" >/dev/null <<SQL || ok=1
+SELECT citus_set_coordinator_host('127.0.0.1', $C);
+SELECT citus_add_node('127.0.0.1', ${PORTS[1]});
+SELECT citus_add_node('127.0.0.1', ${PORTS[2]});
+SQL
+echo "citus $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), csat $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")"
+echo "active workers: $(q "$C" -c 'SELECT string_agg(node_name || $$:$$ || node_port, $$ $$ ORDER BY node_port) FROM citus_get_active_worker_nodes()')"
+[ "$(q "$C" -c 'SELECT count(*) FROM citus_get_active_worker_nodes()')" = 2 ] || ok=1
+record cluster-setup "$ok"
+
+# ---- data: one plain table, one distributed copy of it ----------------------
+ok=0
+q "$C" >/dev/null <<SQL || ok=1
+SELECT setseed(0.42);
+CREATE TABLE responses_local AS
+SELECT g::bigint AS order_id,
+       (ARRAY['web','app','email','phone','chat'])[1 + floor(random() * 5)::int] AS channel,
+       (ARRAY['eu','us','apac','latam'])[1 + floor(random() * 4)::int] AS region,
+       date '2026-01-01' + floor(random() * 90)::int AS day,
+       CASE WHEN random() < 0.03 THEN NULL ELSE 1 + floor(random() * 5)::int END AS csat_score,
+       CASE WHEN random() < 0.03 THEN NULL ELSE floor(random() * 11)::int END AS nps_score,
+       CASE WHEN random() < 0.03 THEN NULL ELSE 1 + random() * 4 END AS score,
+       CASE WHEN random() < 0.02 THEN NULL WHEN random() < 0.05 THEN 0 ELSE random() * 10 END AS weight,
+       CASE WHEN random() < 0.02 THEN NULL ELSE random() < 0.07 END AS complaint,
+       CASE WHEN random() < 0.02 THEN NULL ELSE -ln(1 - random()) * 14400 END AS elapsed,
+       (ARRAY[3600, 14400, 86400])[1 + floor(random() * 3)::int]::float8 AS target
+FROM generate_series(1, $ROWS) g;
+-- a small group where every weight is 0 and every score NULL: NULL results
+INSERT INTO responses_local
+SELECT $ROWS + g, 'kiosk', 'eu', date '2026-01-01', NULL, NULL, 1 + g % 5, 0, NULL, NULL, 3600
+FROM generate_series(1, 20) g;
+ALTER TABLE responses_local ADD COLUMN elapsed_iv interval, ADD COLUMN target_iv interval;
+UPDATE responses_local SET elapsed_iv = make_interval(secs => elapsed), target_iv = make_interval(secs => target);
+CREATE TABLE responses (LIKE responses_local);
+SELECT create_distributed_table('responses', 'order_id');
+INSERT INTO responses SELECT * FROM responses_local;
+ANALYZE responses_local;
+SQL
+n_local=$(q "$C" -c 'SELECT count(*) FROM responses_local')
+n_dist=$(q "$C" -c 'SELECT count(*) FROM responses')
+echo "rows: local $n_local, distributed $n_dist in $(q "$C" -c "SELECT count(*) FROM citus_shards WHERE table_name = 'responses'::regclass") shards on $(q "$C" -c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = 'responses'::regclass") workers"
+[ "$n_local" = "$n_dist" ] && [ "$n_local" -gt 0 ] || ok=1
+record data "$ok"
+
+# ---- one case per aggregate: signature | expression | exact or float --------
+CASES=(
+	'csat.weighted_score(double precision,double precision)|csat.weighted_score(score, weight)|float'
+	'csat.csat_rate(integer)|csat.csat_rate(csat_score)|exact'
+	'csat.csat_rate(double precision,double precision)|csat.csat_rate(score, 3.5)|exact'
+	'csat.nps(integer)|csat.nps(nps_score)|exact'
+	'csat.rate(boolean)|csat.rate(complaint)|exact'
+	'csat.sla_attainment(double precision,double precision)|csat.sla_attainment(elapsed, target)|exact'
+	'csat.sla_attainment(interval,interval)|csat.sla_attainment(elapsed_iv, target_iv)|exact'
+)
+
+# every csat aggregate in the catalog must have a case
+covered=$(printf '%s\n' "${CASES[@]}" | cut -d'|' -f1 | sort)
+in_catalog=$(q "$C" -c "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.prokind = 'a' AND p.pronamespace = 'csat'::regnamespace ORDER BY 1" | sort)
+missing=$(comm -13 <(echo "$covered") <(echo "$in_catalog"))
+if [ -n "$missing" ]; then echo "aggregates without a case: $missing"; record coverage 1; else record coverage 0; fi
+
+# same_results NAME QUERY-WITH-%T KIND: run on responses and responses_local, compare.
+same_results() {
+	local name=$1 sql=$2 kind=$3
+	q "$C" -c "${sql//%T/responses}" >"$DIR/d.out" 2>"$DIR/d.err" || { cat "$DIR/d.err"; record "$name" 1; return; }
+	q "$C" -c "${sql//%T/responses_local}" >"$DIR/l.out" 2>"$DIR/l.err" || { cat "$DIR/l.err"; record "$name" 1; return; }
+	local lines
+	lines=$(wc -l <"$DIR/l.out")
+	# last field is the aggregate; the others are group keys and must match exactly
+	if [ "$(wc -l <"$DIR/d.out")" = "$lines" ] && paste -d'#' "$DIR/d.out" "$DIR/l.out" | awk -v kind="$kind" '
+		{
+			split($0, h, "#"); nd = split(h[1], d, "|"); nl = split(h[2], l, "|");
+			if (nd != nl) { bad = 1; exit 1 }
+			for (i = 1; i < nd; i++) if ((d[i] "") != (l[i] "")) { bad = 1; exit 1 }
+			a = d[nd]; b = l[nd];
+			if ((a "") == (b "")) { same++; next }
+			if (kind != "float" || a == "" || b == "") { bad = 1; exit 1 }
+			diff = a - b; if (diff < 0) diff = -diff;
+			m = (a < 0 ? -a : a); mb = (b < 0 ? -b : b); if (mb > m) m = mb;
+			if (diff > 1e-12 * m) { bad = 1; exit 1 }
+			if (m > 0 && diff / m > worst) worst = diff / m;
+		}
+		END { if (bad) exit 1; printf("   %d groups, %d bit-identical, worst relative difference %g\n", NR, same + 0, worst + 0) }'; then
+		record "$name" 0
+	else
+		echo "   distributed vs local differ:"; paste -d'#' "$DIR/d.out" "$DIR/l.out" | head -5
+		record "$name" 1
+	fi
+}
+
+# explain_split NAME QUERY: EXPLAIN VERBOSE on the distributed table must show the split.
+explain_split() {
+	local name=$1 sql=$2
+	q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) ${sql//%T/responses}" >"$DIR/e.out" 2>&1
+	grep -E 'coord_combine_agg|worker_partial_agg' "$DIR/e.out" | sed 's/^ *//' | cut -c1-240 | sed 's/^/   /'
+	if grep -q 'worker_partial_agg' "$DIR/e.out" && grep -q 'coord_combine_agg' "$DIR/e.out"; then
+		record "$name" 0
+	else
+		sed 's/^/   /' "$DIR/e.out" | head -30; record "$name" 1
+	fi
+}
+
+for c in "${CASES[@]}"; do
+	IFS='|' read -r sig expr kind <<<"$c"
+	grep -qxF "$sig" <<<"$in_catalog" || { echo "skip $sig (not in this csat)"; continue; }
+	echo "== $sig"
+	explain_split "split/$sig" "SELECT channel, $expr FROM %T GROUP BY channel"
+	if q "$C" -c "SET citus.coordinator_aggregation_strategy = 'disabled'" \
+		-c "SELECT count(*) FROM (SELECT channel, $expr FROM responses GROUP BY channel) s" >/dev/null 2>"$DIR/s.err"; then
+		record "no-row-gather/$sig" 0
+	else
+		cat "$DIR/s.err"; record "no-row-gather/$sig" 1
+	fi
+	same_results "equal-by-channel/$sig" "SELECT channel, $expr FROM %T GROUP BY channel ORDER BY channel" "$kind"
+	same_results "equal-by-region-day/$sig" "SELECT region, day, $expr FROM %T GROUP BY region, day ORDER BY region, day" "$kind"
+	same_results "equal-whole-table/$sig" "SELECT $expr FROM %T" "$kind"
+done
+
+# a dashboard query with every aggregate at once
+all=$(for c in "${CASES[@]}"; do IFS='|' read -r sig expr kind <<<"$c"; grep -qxF "$sig" <<<"$in_catalog" && printf '%s, ' "$expr"; done)
+echo "== all aggregates in one query"
+explain_split "split/dashboard" "SELECT channel, ${all%, } FROM %T GROUP BY channel"
+
+# ---- observations and extra checks -------------------------------------------
+echo "== scalar Wilson bounds over pushed-down counts"
+q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT channel, csat.wilson_lower(count(*) FILTER (WHERE csat_score >= 4), count(csat_score)) FROM responses GROUP BY channel" >"$DIR/e.out"
+grep -E 'wilson_lower\(|Query:' "$DIR/e.out" | sed 's/^ *//' | cut -c1-240 | sed 's/^/   /'
+# counts run on the workers, the coordinator sums them and calls the function once per group
+if grep -q 'csat.wilson_lower(COALESCE((pg_catalog.sum(' "$DIR/e.out" && grep 'Query:' "$DIR/e.out" | grep -q 'count(csat_score)'; then
+	record pushdown/wilson-counts 0
+else
+	record pushdown/wilson-counts 1
+fi
+same_results "equal/wilson_lower" "SELECT channel, csat.wilson_lower(count(*) FILTER (WHERE csat_score >= 4), count(csat_score)) FROM %T GROUP BY channel ORDER BY channel" float
+same_results "equal/wilson_upper" "SELECT channel, csat.wilson_upper(count(*) FILTER (WHERE complaint), count(complaint), 0.99) FROM %T GROUP BY channel ORDER BY channel" float
+
+echo "== FILTER"
+explain_split "split/filter" "SELECT region, csat.nps(nps_score) FILTER (WHERE complaint) FROM %T GROUP BY region"
+same_results "equal/filter" "SELECT region, csat.nps(nps_score) FILTER (WHERE complaint) FROM %T GROUP BY region ORDER BY region" exact
+
+echo "== HAVING and ORDER BY an aggregate"
+same_results "equal/having" "SELECT region, day, csat.csat_rate(csat_score) FROM %T GROUP BY region, day HAVING csat.nps(nps_score) < 0 ORDER BY region, day" exact
+
+echo "== GROUP BY the distribution column (whole aggregate runs on the workers)"
+q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT order_id, csat.nps(nps_score) FROM responses GROUP BY order_id" >"$DIR/e.out"
+if grep -q worker_partial_agg "$DIR/e.out"; then echo "   split"; else echo "   not split: $(grep -m1 -oE 'csat\.nps\([^)]*\)' "$DIR/e.out") in the task query"; fi
+same_results "equal/group-by-order_id" "SELECT order_id, csat.nps(nps_score) FROM %T WHERE order_id % 1000 = 7 GROUP BY order_id ORDER BY order_id" exact
+
+echo "== window functions"
+# a moving csat aggregate partitioned by a non-distribution column, then by it
+for w in "PARTITION BY channel ORDER BY order_id ROWS BETWEEN 6 PRECEDING AND CURRENT ROW" \
+	"PARTITION BY order_id ORDER BY day"; do
+	sql="SELECT order_id, csat.nps(nps_score) OVER ($w) FROM %T WHERE order_id <= 2000 ORDER BY order_id"
+	if q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) ${sql//%T/responses}" >"$DIR/e.out" 2>"$DIR/w.err"; then
+		# WindowAgg above the Citus scan: rows were pulled to the coordinator
+		where=$(awk '/WindowAgg/ { print (seen ? "on the workers" : "on the coordinator (rows pulled)"); exit } /Custom Scan \(Citus/ { seen = 1 }' "$DIR/e.out")
+		echo "   OVER ($w): WindowAgg $where"
+		same_results "equal/window($w)" "$sql" exact
+	else
+		echo "   OVER ($w): $(head -1 "$DIR/w.err")"
+	fi
+done
+sql="SELECT day, csat.nps(nps_score), avg(csat.nps(nps_score)) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) FROM %T GROUP BY day ORDER BY day"
+if q "$C" -c "${sql//%T/responses}" >/dev/null 2>"$DIR/w.err"; then
+	echo "   window over grouped aggregates: runs"
+	explain_split "split/window-over-groups" "$sql"
+	same_results "equal/window-over-groups" "$sql" float
+else
+	echo "   window over grouped aggregates: $(head -1 "$DIR/w.err")"
+fi
+
+echo "== EXPLAIN ANALYZE of a split aggregate"
+if q "$C" -c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF) SELECT channel, csat.nps(nps_score) FROM responses GROUP BY channel" >"$DIR/ea.out" 2>&1; then
+	echo "   runs; $(grep -c worker_partial_agg "$DIR/ea.out") worker_partial_agg lines"
+else
+	echo "   $(head -1 "$DIR/ea.out")"
+fi
+
+echo "== contrast: an internal-state aggregate (avg(int8)'s support functions)"
+q "$C" -c "CREATE AGGREGATE public.internal_avg(int8) (SFUNC = int8_avg_accum, STYPE = internal,
+	FINALFUNC = numeric_poly_avg, COMBINEFUNC = int8_avg_combine, SERIALFUNC = int8_avg_serialize,
+	DESERIALFUNC = int8_avg_deserialize, PARALLEL = SAFE)" >/dev/null 2>&1
+q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT channel, public.internal_avg(nps_score) FROM responses GROUP BY channel" >"$DIR/e.out" 2>&1
+if grep -q worker_partial_agg "$DIR/e.out"; then echo "   split"; else echo "   not split; task query: $(grep -m1 'Query:' "$DIR/e.out" | sed 's/^ *//' | cut -c1-160)"; fi
+echo "   with citus.coordinator_aggregation_strategy = 'disabled': $(q "$C" -c "SET citus.coordinator_aggregation_strategy = 'disabled'" \
+	-c "SELECT count(*) FROM (SELECT channel, public.internal_avg(nps_score) FROM responses GROUP BY channel) s" 2>&1 | head -1)"
+
+echo "== extension propagation from the coordinator"
+# csat created after citus is a Citus distributed object: DROP/CREATE EXTENSION
+# on the coordinator reach the workers, and a node added later gets it.
+[ "$(q "$C" -c "SELECT count(*) FROM pg_dist_object WHERE classid = 'pg_extension'::regclass AND objid = (SELECT oid FROM pg_extension WHERE extname = 'csat')")" = 1 ]
+record distributed-object/csat $?
+ok=0
+q "$C" -c 'DROP AGGREGATE IF EXISTS public.internal_avg(int8)' -c 'DROP EXTENSION csat CASCADE' >/dev/null 2>&1 || ok=1
+for p in "${PORTS[@]:1}"; do [ -z "$(q "$p" -c "SELECT 1 FROM pg_extension WHERE extname = 'csat'")" ] || ok=1; done
+q "$C" -c 'CREATE EXTENSION csat' >/dev/null || ok=1
+for p in "${PORTS[@]:1}"; do [ "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")" = 0.1 ] || ok=1; done
+same_results "equal-after-recreate/csat.nps(integer)" "SELECT channel, csat.nps(nps_score) FROM %T GROUP BY channel ORDER BY channel" exact
+record drop-create-propagates "$ok"
+P3=$((PORT0 + 3))
+n=worker3
+as_pg "$BIN/initdb" -D "$DIR/$n" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$DIR/$n.initdb.log" 2>&1
+NAMES+=("$n")
+printf "%s\n" "port = $P3" "listen_addresses = '127.0.0.1'" "unix_socket_directories = '$DIR'" \
+	"shared_preload_libraries = 'citus'" "fsync = off" "log_min_messages = warning" >>"$DIR/$n/postgresql.conf"
+ok=0
+as_pg "$BIN/pg_ctl" -D "$DIR/$n" -l "$DIR/$n.log" -w -t 60 start >/dev/null || ok=1
+q "$P3" -c 'CREATE EXTENSION citus' || ok=1
+q "$C" -c "SELECT citus_add_node('127.0.0.1', $P3)" >/dev/null || ok=1
+v=$(q "$P3" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")
+echo "   node added later (citus only): csat ${v:-missing}"
+[ "$v" = 0.1 ] || ok=1
+record late-node-gets-csat "$ok"
+
+# servers must not have crashed
+if grep -h 'terminated by signal' "$DIR"/*.log; then record server-logs 1; else record server-logs 0; fi
