@@ -46,7 +46,7 @@ time3() {
 		| awk -v k=$# '{ v[(NR - 1) % k, int((NR - 1) / k)] = $1; n = int((NR - 1) / k) + 1 }
 			END { for (i = 0; i < k; i++) { for (j = 0; j < n; j++) a[j] = v[i, j];
 			  for (x = 0; x < n; x++) for (y = x + 1; y < n; y++) if (a[y] < a[x]) { t = a[x]; a[x] = a[y]; a[y] = t }
-			  printf "%s ", (n % 2) ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2 } }'
+			  printf "%s ", (n % 2) ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2 } print "" }'
 }
 
 bench() { # name floor-query csat-query plain-query
