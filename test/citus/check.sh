@@ -297,6 +297,19 @@ else
 	echo "   $(head -1 "$DIR/ea.out")"
 fi
 
+echo "== EXPLAIN ANALYZE where nothing is split"
+for sql in "SELECT channel, csat.wilson_lower(count(*) FILTER (WHERE csat_score >= 4), count(csat_score)) FROM responses GROUP BY channel" \
+	"SELECT order_id, csat.nps(nps_score) FROM responses WHERE order_id < 100 GROUP BY order_id"; do
+	if q "$C" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) $sql" >/dev/null 2>"$DIR/ea.err"; then echo "   runs: ${sql:0:60}..."; else echo "   $(head -1 "$DIR/ea.err"): ${sql:0:60}..."; fi
+done
+
+echo "== ORDER BY and DISTINCT inside an aggregate"
+for a in "csat.nps(nps_score ORDER BY order_id)" "csat.nps(DISTINCT nps_score)"; do
+	q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT channel, $a FROM responses GROUP BY channel" >"$DIR/e.out" 2>&1
+	if grep -q worker_partial_agg "$DIR/e.out"; then echo "   $a: split"; else echo "   $a: not split; $(grep -m1 'Query:' "$DIR/e.out" | sed 's/^ *//' | cut -c1-120)"; fi
+	same_results "equal/$a" "SELECT channel, ${a//responses/%T} FROM %T GROUP BY channel ORDER BY channel" exact
+done
+
 echo "== contrast: an internal-state aggregate (avg(int8)'s support functions)"
 q "$C" -c "CREATE AGGREGATE public.internal_avg(int8) (SFUNC = int8_avg_accum, STYPE = internal,
 	FINALFUNC = numeric_poly_avg, COMBINEFUNC = int8_avg_combine, SERIALFUNC = int8_avg_serialize,
