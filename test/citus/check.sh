@@ -319,6 +319,74 @@ if grep -q worker_partial_agg "$DIR/e.out"; then echo "   split"; else echo "   
 echo "   with citus.coordinator_aggregation_strategy = 'disabled': $(q "$C" -c "SET citus.coordinator_aggregation_strategy = 'disabled'" \
 	-c "SELECT count(*) FROM (SELECT channel, public.internal_avg(nps_score) FROM responses GROUP BY channel) s" 2>&1 | head -1)"
 
+# ---- watched tables (csat.watch) and mapped sources (csat.map_source) ----------
+# Only when those families are in this csat.  What is checked: the trigger-based
+# features on a distributed table, with the rules/registry tables living on the
+# coordinator.  Printed as observations; a crash still fails the run.
+has_fn() { [ -n "$(q "$C" -c "SELECT 1 FROM pg_proc WHERE proname = '$1' AND pronamespace = 'csat'::regnamespace LIMIT 1")" ]; }
+# breaches_everywhere: csat.breaches row counts on the coordinator and each worker
+breaches_everywhere() {
+	local p out=""
+	for p in "${PORTS[@]}"; do out+=" $p:$(q "$p" -c 'SELECT count(*) FROM csat.breaches' 2>&1 | head -1)"; done
+	echo "$out"
+}
+if has_fn watch; then
+	echo "== watched distributed table (csat.watch)"
+	q "$C" >/dev/null <<'SQL'
+INSERT INTO csat.rules (name, metric, warning, breach) VALUES ('frt', 'first_response', 120, 180);
+CREATE TABLE tickets (id bigint PRIMARY KEY, segment text, channel text,
+                      opened_at timestamptz NOT NULL, first_response_at timestamptz);
+SELECT create_distributed_table('tickets', 'id');
+CREATE TABLE tickets_pre (LIKE tickets INCLUDING ALL);
+SQL
+	# 100 tickets, ids 1..30 answered after 300 s (breach), the rest after 60 s
+	load="INSERT INTO %s SELECT g, 'std', 'chat', timestamptz '2026-03-01 10:00+00', timestamptz '2026-03-01 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g"
+	for unsafe in off on; do
+		r=$(q "$C" -c "SET citus.enable_unsafe_triggers = $unsafe" \
+			-c "SELECT csat.watch('tickets', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
+		echo "   csat.watch on a distributed table (citus.enable_unsafe_triggers = $unsafe): ${r:-returned nothing}"
+		case $r in ERROR*) ;; *) break ;; esac
+	done
+	r=$(q "$C" -c "$(printf "$load" tickets)" 2>&1 | head -1)
+	echo "   insert 100 rows (30 past the breach threshold): ${r:-ok}; csat.breaches rows per node:$(breaches_everywhere)"
+	q "$C" -c "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tickets'::regclass AND NOT tgisinternal" | sed 's/^/   coordinator trigger: /'
+	q "${PORTS[1]}" -c "SET citus.override_table_visibility = off" -c "SELECT tgrelid::regclass, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'tickets\_%' AND NOT tgisinternal LIMIT 2" | sed 's/^/   worker1 shard trigger: /'
+	# watched first, then distributed
+	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null 2>&1
+	r=$(q "$C" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | head -1)
+	echo "   create_distributed_table on an already watched table: ${r:-ok}"
+	if [ -z "$r" ] || [ "${r#ERROR}" = "$r" ]; then
+		r=$(q "$C" -c "$(printf "$load" tickets_pre)" 2>&1 | head -1)
+		echo "   insert into it: ${r:-ok}; csat.breaches rows per node:$(breaches_everywhere)"
+	fi
+else
+	echo "== watched tables: csat.watch not in this csat, skipped"
+fi
+if has_fn map_source; then
+	echo "== mapped distributed source (csat.map_source)"
+	q "$C" >/dev/null <<'SQL'
+CREATE TABLE surveys (survey_id bigint, answered_at timestamptz NOT NULL, score int NOT NULL, channel text);
+SELECT create_distributed_table('surveys', 'survey_id');
+SQL
+	for unsafe in off on; do
+		r=$(q "$C" -c "SET citus.enable_unsafe_triggers = $unsafe" -c "SELECT csat.map_source('surveys', 'surveys')" 2>&1 | head -1)
+		echo "   csat.map_source on a distributed table (citus.enable_unsafe_triggers = $unsafe): ${r:-ok}"
+		case $r in ERROR*) ;; *) break ;; esac
+	done
+	if [ -z "$r" ] || [ "${r#ERROR}" = "$r" ]; then
+		r=$(q "$C" -c "INSERT INTO surveys SELECT g, timestamptz '2026-03-01 10:00+00' + g * interval '1 minute', 1 + g % 5, 'web' FROM generate_series(1, 500) g" 2>&1 | head -1)
+		echo "   insert 500 rows: ${r:-ok}; csat.changes rows per node:$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done)"
+		q "${PORTS[1]}" -c "SET citus.override_table_visibility = off" -c "SELECT tgrelid::regclass, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'surveys\_%' AND NOT tgisinternal LIMIT 4" | sed 's/^/   worker1 shard trigger: /'
+		echo "   csat.surveys view rows: $(q "$C" -c 'SELECT count(*) FROM csat.surveys' 2>&1 | head -1)"
+		if has_fn refresh; then
+			r=$(q "$C" -c 'SELECT csat.refresh()' 2>&1 | head -1)
+			echo "   csat.refresh(): ${r:0:160}"
+		fi
+	fi
+else
+	echo "== mapped sources: csat.map_source not in this csat, skipped"
+fi
+
 echo "== partial states travel as text: workers' extra_float_digits"
 # worker_partial_agg returns the state through its type's output function, so
 # float8[] states lose digits when a worker runs with extra_float_digits <= 0.
