@@ -1,0 +1,104 @@
+-- calendar: csat.calendars and csat.business_elapsed
+CREATE EXTENSION csat;
+SET timezone = 'UTC';
+SET extra_float_digits = 0;
+
+-- a Berlin support desk: Mon-Fri 09-12 and 13-17, Saturday 10-14, closed at Christmas
+INSERT INTO csat.calendars (name, time_zone) VALUES ('support', 'Europe/Berlin');
+INSERT INTO csat.calendar_hours (calendar, isodow, opens, closes)
+SELECT 'support', d, o, c
+FROM generate_series(1, 5) d, (VALUES ('09:00'::time, '12:00'::time), ('13:00', '17:00')) r(o, c)
+UNION ALL SELECT 'support', 6, '10:00', '14:00';
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES
+    ('support', '2026-12-24'), ('support', '2026-12-25'), ('support', '2027-01-01');
+-- New York: open around the clock, and a night shift 01:00-03:00 every day
+INSERT INTO csat.calendars (name, time_zone) VALUES ('ny247', 'America/New_York'), ('ny_night', 'America/New_York');
+INSERT INTO csat.calendar_hours SELECT 'ny247', d, '00:00', '24:00' FROM generate_series(1, 7) d;
+INSERT INTO csat.calendar_hours SELECT 'ny_night', d, '01:00', '03:00' FROM generate_series(1, 7) d;
+
+SELECT label, csat.business_elapsed(a, b, cal) AS seconds, round((csat.business_elapsed(a, b, cal) / 3600)::numeric, 4) AS hours
+FROM (VALUES
+  ('same instant',            'support', '2026-06-03 10:00+02'::timestamptz, '2026-06-03 10:00+02'::timestamptz),
+  ('inside one range',        'support', '2026-06-03 10:00+02', '2026-06-03 11:15:30.5+02'),
+  ('over lunch',              'support', '2026-06-03 11:00+02', '2026-06-03 14:00+02'),
+  ('Fri 16:30 -> Mon 09:30',  'support', '2026-06-05 16:30+02', '2026-06-08 09:30+02'),
+  ('Sunday only',             'support', '2026-06-07 00:00+02', '2026-06-08 00:00+02'),
+  ('one whole week',          'support', '2026-06-01 00:00+02', '2026-06-08 00:00+02'),
+  ('Christmas week',          'support', '2026-12-21 00:00+01', '2026-12-28 00:00+01'),
+  ('on a holiday',            'support', '2026-12-24 10:00+01', '2026-12-24 16:00+01'),
+  ('year-end, two holidays',  'support', '2026-12-31 16:00+01', '2027-01-04 10:00+01'),
+  ('Berlin spring forward',   'support', '2026-03-27 00:00+01', '2026-03-30 00:00+02'),
+  ('Berlin fall back',        'support', '2026-10-23 00:00+02', '2026-10-26 00:00+01'),
+  ('NY 24/7 spring day',      'ny247',   '2026-03-08 00:00-05', '2026-03-09 00:00-04'),
+  ('NY 24/7 fall day',        'ny247',   '2026-11-01 00:00-04', '2026-11-02 00:00-05'),
+  ('NY night, spring day',    'ny_night','2026-03-08 00:00-05', '2026-03-09 00:00-04'),
+  ('NY night, fall day',      'ny_night','2026-11-01 00:00-04', '2026-11-02 00:00-05'),
+  ('NY night, normal day',    'ny_night','2026-11-02 00:00-05', '2026-11-03 00:00-05'),
+  ('NY night, repeated hour', 'ny_night','2026-11-01 05:30+00', '2026-11-01 06:30+00')
+) t(label, cal, a, b)
+ORDER BY label;
+
+-- 24/7 in a DST zone is exactly calendar time, over decades
+SELECT csat.business_elapsed('1990-02-03 04:05:06.789+00', '2049-07-08 09:10:11.123+00', 'ny247')
+     = extract(epoch FROM '2049-07-08 09:10:11.123+00'::timestamptz - '1990-02-03 04:05:06.789+00') AS exact_247;
+
+-- ten years of the support desk against independent SQL over days
+WITH days AS (
+  SELECT d::date AS d FROM generate_series('2020-01-01'::date, '2029-12-31'::date, '1 day') d)
+SELECT csat.business_elapsed('2020-01-01 00:00 Europe/Berlin', '2030-01-01 00:00 Europe/Berlin', 'support') / 3600 AS hours,
+       (SELECT sum(CASE WHEN extract(isodow FROM d) <= 5 THEN 7 WHEN extract(isodow FROM d) = 6 THEN 4 ELSE 0 END)
+        FROM days WHERE d NOT IN (SELECT day FROM csat.calendar_holidays WHERE calendar = 'support')) AS expected;
+
+-- additivity at an arbitrary split point
+SELECT csat.business_elapsed('2026-03-20 08:17:03.25+00', '2026-04-02 11:00+00', 'support')
+     = csat.business_elapsed('2026-03-20 08:17:03.25+00', '2026-03-29 01:30:00.5+00', 'support')
+     + csat.business_elapsed('2026-03-29 01:30:00.5+00', '2026-04-02 11:00+00', 'support') AS additive;
+
+-- overlapping and touching ranges count once; edits show in the next statement
+INSERT INTO csat.calendars VALUES ('overlap', 'UTC');
+INSERT INTO csat.calendar_hours VALUES ('overlap', 3, '09:00', '12:00'), ('overlap', 3, '10:00', '11:00'),
+                                       ('overlap', 3, '12:00', '13:00'), ('overlap', 3, '11:30', '12:30');
+SELECT csat.business_elapsed('2026-06-03 00:00+00', '2026-06-04 00:00+00', 'overlap') / 3600 AS hours_wed;
+UPDATE csat.calendars SET time_zone = 'Asia/Kolkata' WHERE name = 'overlap';
+SELECT csat.business_elapsed('2026-06-03 00:00+00', '2026-06-03 06:00+00', 'overlap') / 3600 AS hours_after_zone_change;
+-- renaming and deleting cascade to hours and holidays
+UPDATE csat.calendars SET name = 'overlap2' WHERE name = 'overlap';
+SELECT calendar, count(*) FROM csat.calendar_hours WHERE calendar LIKE 'overlap%' GROUP BY 1 ORDER BY 1;
+DELETE FROM csat.calendars WHERE name = 'overlap2';
+SELECT count(*) FROM csat.calendar_hours WHERE calendar LIKE 'overlap%';
+-- a calendar without hours is never open
+INSERT INTO csat.calendars VALUES ('closed', 'UTC');
+SELECT csat.business_elapsed('2000-01-01 00:00+00', '2100-01-01 00:00+00', 'closed') AS closed;
+-- several calendars in one query, NULLs
+SELECT name, csat.business_elapsed('2026-06-05 12:00+00', '2026-06-06 12:00+00', name) / 3600 AS hours
+FROM csat.calendars ORDER BY name;
+SELECT csat.business_elapsed(NULL, now(), 'support') IS NULL AS a,
+       csat.business_elapsed(now(), NULL, 'support') IS NULL AS b,
+       csat.business_elapsed(now(), now(), NULL) IS NULL AS c;
+
+-- pg_dump keeps the user's rows
+SELECT c.relname FROM pg_extension e, unnest(e.extconfig) r(oid) JOIN pg_class c ON c.oid = r.oid
+WHERE e.extname = 'csat' AND c.relname LIKE 'calendar%' ORDER BY 1;
+-- time zone validation
+SELECT z, csat.is_valid_time_zone(z) FROM (VALUES ('Europe/Berlin'), ('UTC'), ('america/new_york'),
+       ('Mars/Olympus'), (''), ('EST5EDT')) t(z) ORDER BY z;
+
+-- bad inputs
+\set VERBOSITY sqlstate
+SELECT csat.business_elapsed('2026-06-03 10:00+00', '2026-06-03 09:59:59+00', 'support');
+SELECT csat.business_elapsed('2026-06-03 10:00+00', '2026-06-03 11:00+00', 'nope');
+SELECT csat.business_elapsed('-infinity', '2026-06-03 11:00+00', 'support');
+SELECT csat.business_elapsed('2026-06-03 11:00+00', 'infinity', 'support');
+INSERT INTO csat.calendars VALUES ('bad', 'Mars/Olympus');
+INSERT INTO csat.calendars VALUES ('', 'UTC');
+INSERT INTO csat.calendar_hours VALUES ('support', 1, '17:00', '09:00');
+INSERT INTO csat.calendar_hours VALUES ('support', 1, '17:00', '17:00');
+INSERT INTO csat.calendar_hours VALUES ('support', 8, '09:00', '10:00');
+INSERT INTO csat.calendar_hours VALUES ('support', 0, '09:00', '10:00');
+INSERT INTO csat.calendar_hours VALUES ('nope', 1, '09:00', '10:00');
+INSERT INTO csat.calendar_holidays VALUES ('support', 'infinity');
+INSERT INTO csat.calendar_holidays VALUES ('nope', '2026-01-01');
+INSERT INTO csat.calendar_holidays VALUES ('support', '2026-12-24');
+\set VERBOSITY default
+SELECT csat.business_elapsed('2026-06-03 10:00+00', '2026-06-03 09:59:59+00', 'support');
+SELECT csat.business_elapsed('2026-06-03 10:00+00', '2026-06-03 11:00+00', 'nope');
