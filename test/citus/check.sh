@@ -319,11 +319,54 @@ if grep -q worker_partial_agg "$DIR/e.out"; then echo "   split"; else echo "   
 echo "   with citus.coordinator_aggregation_strategy = 'disabled': $(q "$C" -c "SET citus.coordinator_aggregation_strategy = 'disabled'" \
 	-c "SELECT count(*) FROM (SELECT channel, public.internal_avg(nps_score) FROM responses GROUP BY channel) s" 2>&1 | head -1)"
 
+has_fn() { [ -n "$(q "$C" -c "SELECT 1 FROM pg_proc WHERE proname = '$1' AND pronamespace = 'csat'::regnamespace LIMIT 1")" ]; }
+
+# ---- checks and calendars: scalar functions next to the aggregates ------------
+if has_fn rate_check; then
+	echo "== csat.rate_check / csat.threshold_check over split results"
+	sql="SELECT region, day, csat.rate_check(count(*) FILTER (WHERE complaint), count(complaint), 0.06, 0.08)::text FROM %T GROUP BY region, day ORDER BY region, day"
+	q "$C" -c "EXPLAIN (VERBOSE, COSTS OFF) ${sql//%T/responses}" | grep -m1 'rate_check' | sed 's/^ *//' | cut -c1-200 | sed 's/^/   /'
+	same_results "equal/rate_check" "$sql" exact
+	same_results "equal/threshold_check(nps)" "SELECT region, day, csat.threshold_check(csat.nps(nps_score), -40, -50, false)::text FROM %T GROUP BY region, day ORDER BY region, day" exact
+fi
+if has_fn business_elapsed; then
+	echo "== csat.business_elapsed inside a split aggregate (calendars are tables)"
+	q "$C" >/dev/null <<'SQL'
+INSERT INTO csat.calendars (name, time_zone) VALUES ('support', 'Europe/Berlin');
+INSERT INTO csat.calendar_hours (calendar, isodow, opens, closes)
+SELECT 'support', d, '09:00', '17:00' FROM generate_series(1, 5) d;
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES ('support', '2026-01-06');
+SQL
+	# opened somewhere in the first 90 days, answered elapsed seconds later
+	be="csat.business_elapsed(timestamptz '2026-01-01 00:00+00' + make_interval(secs => order_id % 7776000), timestamptz '2026-01-01 00:00+00' + make_interval(secs => order_id % 7776000 + elapsed), 'support')"
+	sql="SELECT channel, csat.sla_attainment($be, 3600) FROM %T GROUP BY channel ORDER BY channel"
+	r=$(q "$C" -c "${sql//%T/responses}" 2>&1 >/dev/null | head -1)
+	echo "   calendar defined on the coordinator only: ${r:-runs}"
+	# the same calendar rows on every worker
+	for p in "${PORTS[@]:1}"; do
+		q "$p" >/dev/null 2>&1 <<'SQL'
+INSERT INTO csat.calendars (name, time_zone) VALUES ('support', 'Europe/Berlin');
+INSERT INTO csat.calendar_hours (calendar, isodow, opens, closes)
+SELECT 'support', d, '09:00', '17:00' FROM generate_series(1, 5) d;
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES ('support', '2026-01-06');
+SQL
+	done
+	echo "   calendar rows inserted on every node:"
+	explain_split "split/sla_attainment(business_elapsed)" "$sql"
+	same_results "equal/sla_attainment(business_elapsed)" "$sql" exact
+	# instead: the calendar tables as Citus reference tables, rows on the coordinator only
+	for p in "${PORTS[@]:1}"; do q "$p" -c "DELETE FROM csat.calendars" >/dev/null; done
+	r=$(q "$C" -c "SELECT create_reference_table(t) FROM unnest(ARRAY['csat.calendars', 'csat.calendar_hours', 'csat.calendar_holidays']::regclass[]) t" 2>&1 | grep -v NOTICE | grep -v DETAIL | grep -v HINT | head -1)
+	echo "   calendar tables made reference tables: ${r:0:160}"
+	r=$(q "$C" -c "${sql//%T/responses}" 2>&1 >/dev/null | head -1)
+	echo "   then the query: ${r:-runs}"
+	[ -z "$r" ] && same_results "equal/sla_attainment(business_elapsed), reference calendars" "$sql" exact
+fi
+
 # ---- watched tables (csat.watch) and mapped sources (csat.map_source) ----------
 # Only when those families are in this csat.  What is checked: the trigger-based
 # features on a distributed table, with the rules/registry tables living on the
 # coordinator.  Printed as observations; a crash still fails the run.
-has_fn() { [ -n "$(q "$C" -c "SELECT 1 FROM pg_proc WHERE proname = '$1' AND pronamespace = 'csat'::regnamespace LIMIT 1")" ]; }
 # breaches_everywhere: csat.breaches row counts on the coordinator and each worker
 breaches_everywhere() {
 	local p out=""
