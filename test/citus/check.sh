@@ -152,6 +152,13 @@ SELECT $ROWS + g, 'kiosk', 'eu', date '2026-01-01', NULL, NULL, 1 + g % 5, 0, NU
 FROM generate_series(1, 20) g;
 ALTER TABLE responses_local ADD COLUMN elapsed_iv interval, ADD COLUMN target_iv interval;
 UPDATE responses_local SET elapsed_iv = make_interval(secs => elapsed), target_iv = make_interval(secs => target);
+-- stored one-row sketches, for csat.rollup (when the sketch family is present)
+DO \$\$ BEGIN
+	IF to_regtype('csat.sketch') IS NOT NULL THEN
+		ALTER TABLE responses_local ADD COLUMN sk csat.sketch;
+		EXECUTE 'UPDATE responses_local SET sk = (SELECT csat.sla_sketch(x) FROM (VALUES (elapsed)) v(x)) WHERE elapsed IS NOT NULL';
+	END IF;
+END \$\$;
 CREATE TABLE responses (LIKE responses_local);
 SELECT create_distributed_table('responses', 'order_id');
 INSERT INTO responses SELECT * FROM responses_local;
@@ -172,10 +179,21 @@ CASES=(
 	'csat.rate(boolean)|csat.rate(complaint)|exact'
 	'csat.sla_attainment(double precision,double precision)|csat.sla_attainment(elapsed, target)|exact'
 	'csat.sla_attainment(interval,interval)|csat.sla_attainment(elapsed_iv, target_iv)|exact'
+	# sketches: bucket counts add exactly, so percentiles and counts must match
+	# exactly; the mean divides a float sum whose order differs
+	'csat.sla_sketch(double precision)|csat.percentile(csat.sla_sketch(elapsed), 0.95)|exact'
+	'csat.sla_sketch(double precision)|csat.count(csat.sla_sketch(elapsed))|exact'
+	'csat.sla_sketch(double precision)|csat.mean(csat.sla_sketch(elapsed))|float'
+	'csat.sla_sketch(interval)|csat.percentile(csat.sla_sketch(elapsed_iv), 0.5)|exact'
+	'csat.sla_sketch(double precision,double precision)|csat.percentile(csat.sla_sketch(elapsed, 0.005), 0.99)|exact'
+	'csat.rollup(csat.sketch)|csat.percentile(csat.rollup(sk), 0.9)|exact'
+	'csat.sla_percentile(double precision,double precision)|csat.sla_percentile(elapsed, 0.95)|exact'
+	'csat.sla_percentile(interval,double precision)|csat.sla_percentile(elapsed_iv, 0.5)|exact'
+	'csat.sla_percentile(double precision,double precision[])|csat.sla_percentile(elapsed, ARRAY[0.5, 0.9, 0.99])|exact'
 )
 
 # every csat aggregate in the catalog must have a case
-covered=$(printf '%s\n' "${CASES[@]}" | cut -d'|' -f1 | sort)
+covered=$(printf '%s\n' "${CASES[@]}" | cut -d'|' -f1 | sort -u)
 in_catalog=$(q "$C" -c "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.prokind = 'a' AND p.pronamespace = 'csat'::regnamespace ORDER BY 1" | sort)
 missing=$(comm -13 <(echo "$covered") <(echo "$in_catalog"))
 if [ -n "$missing" ]; then echo "aggregates without a case: $missing"; record coverage 1; else record coverage 0; fi
@@ -442,6 +460,10 @@ for efd in 0 -15; do
 		awk '{ split($0, h, "#"); split(h[1], d, "|"); split(h[2], l, "|"); if (d[2] == "" || l[2] == "") next;
 		       r = (d[2] - l[2]) / l[2]; if (r < 0) r = -r; if (r > w) w = r } END { printf("%g", w + 0) }')"
 	same_results "limit/extra_float_digits=$efd/csat.nps(integer)" "SELECT channel, csat.nps(nps_score) FROM %T GROUP BY channel ORDER BY channel" exact
+	if [ -n "$(q "$C" -c "SELECT to_regtype('csat.sketch')")" ]; then
+		same_results "limit/extra_float_digits=$efd/csat.sla_sketch mean" "SELECT channel, csat.mean(csat.sla_sketch(elapsed)) FROM %T GROUP BY channel ORDER BY channel" float
+		same_results "limit/extra_float_digits=$efd/csat.sla_percentile" "SELECT channel, csat.sla_percentile(elapsed, 0.95) FROM %T GROUP BY channel ORDER BY channel" exact
+	fi
 done
 for p in "${PORTS[@]:1}"; do q "$p" -c 'ALTER SYSTEM RESET extra_float_digits' -c 'SELECT pg_reload_conf()' >/dev/null; done
 sleep 1
