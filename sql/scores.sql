@@ -77,12 +77,26 @@ SELECT csat.wilson_upper(1, 4, 'NaN');
 -- a state that is not ours is refused, not trusted
 SELECT csat._csat_rate_accum('{1,2,3}'::bigint[], 4);
 SELECT csat._counts_combine('{1,2}'::bigint[], '{1,2,3}'::bigint[]);
-SELECT csat._weighted_accum('{0,0}'::float8[], 1, 1);
+SELECT '(1,2)'::csat.weighted_state;
+SELECT '(1,2,3,4,5) x'::csat.weighted_state;
+SELECT '(1,NaN,0,0,0)'::csat.weighted_state;
+SELECT '(-1,0,0,0,0)'::csat.weighted_state;
+SELECT '(1.5,1,0,1,0)'::csat.weighted_state;
+SELECT '(1,1e999,0,0,0)'::csat.weighted_state;
 SELECT csat._counts_combine('{9223372036854775807,0}'::bigint[], '{1,0}'::bigint[]);
 \set VERBOSITY default
 -- the message names the value
 SELECT csat.weighted_score(1, -2.5);
 SELECT csat.csat_rate(7);
+
+-- weighted_score's state keeps every bit in its text form, whatever
+-- extra_float_digits says (Citus ships partial states between nodes as text)
+SET extra_float_digits = -15;
+SELECT csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 4.1, 0.1), 3, 1e-9) AS state;
+SELECT s::text::csat.weighted_state::text = s::text AS text_round_trip,
+       csat._weighted_final(s::text::csat.weighted_state) = csat._weighted_final(s) AS same_result
+  FROM (SELECT csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 4.1, 0.1), 3, 1e-9) s) x;
+SET extra_float_digits = 0;
 
 -- ---- scalar helpers ------------------------------------------------------------------
 SELECT csat.complaint_rate(3, 1000), csat.complaint_rate(0, 0) IS NULL AS no_orders,

@@ -5,8 +5,8 @@
  * of counters as their state, {n, hits} or {n, promoters, detractors}: a
  * concrete type, so Citus can split them into partial aggregates on its
  * workers, and one whose counts add exactly, so the combine function and the
- * moving-aggregate inverse are exact.  weighted_score keeps a float8[] of
- * Neumaier-compensated sums.  As in core's int4_avg_accum, the state is
+ * moving-aggregate inverse are exact.  weighted_score keeps Neumaier-
+ * compensated sums in a small fixed-size type of ours, csat.weighted_state.  As in core's int4_avg_accum, the state is
  * updated in place when called as an aggregate (it lives in the aggregate
  * context and nobody else holds it), and copied first otherwise.
  */
@@ -16,6 +16,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -258,9 +259,26 @@ csat_nps_inv(PG_FUNCTION_ARGS)
 	return nps_step(fcinfo, PG_GETARG_INT32(1), -1);
 }
 
-/* ---- weighted_score: {n, Σw, comp(Σw), Σws, comp(Σws)} ---------------- */
+/* ---- weighted_score ------------------------------------------------------
+ *
+ * The state is csat.weighted_state, a fixed-size type of ours rather than a
+ * float8[]: partial states travel between Citus nodes as text, and float8
+ * output obeys extra_float_digits (at 0 it drops the last digits, at -15 it
+ * keeps two), whereas this type's text form always round-trips exactly.
+ */
+typedef struct WeightedState
+{
+	double		n;				/* rows seen */
+	double		sw;				/* Σw and its compensation */
+	double		cw;
+	double		sws;			/* Σw·s and its compensation */
+	double		cws;
+} WeightedState;
 
-#define WSTATE_LEN 5
+PG_FUNCTION_INFO_V1(csat_weighted_state_in);
+PG_FUNCTION_INFO_V1(csat_weighted_state_out);
+PG_FUNCTION_INFO_V1(csat_weighted_state_recv);
+PG_FUNCTION_INFO_V1(csat_weighted_state_send);
 
 /* Neumaier's compensated addition of v into (*sum, *comp) */
 static inline void
@@ -275,24 +293,112 @@ neumaier_add(double *sum, double *comp, double v)
 	*sum = t;
 }
 
-static double *
-weighted_state(FunctionCallInfo fcinfo, int argno, ArrayType **out)
+static void
+check_weighted_state(const WeightedState *st)
 {
-	ArrayType  *a;
+	const double *f = &st->n;
 
-	if (AggCheckCallContext(fcinfo, NULL))
-		a = PG_GETARG_ARRAYTYPE_P(argno);
-	else
-		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID ||
-		ARR_DIMS(a)[0] != WSTATE_LEN)
+	for (int i = 0; i < 5; i++)
+		if (!isfinite(f[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid weighted score state"),
+					 errdetail("Every field must be a finite number.")));
+	if (st->n < 0 || st->n != floor(st->n) || st->sw + st->cw < 0 || st->sws + st->cws < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid csat aggregate state"),
-				 errdetail("The state must be a one-dimensional float8 array of %d elements without NULLs.",
-						   WSTATE_LEN)));
-	*out = a;
-	return (double *) ARR_DATA_PTR(a);
+				 errmsg("invalid weighted score state"),
+				 errdetail("The row count must be a whole number and the sums must not be negative.")));
+}
+
+/* text form: (n,Σw,comp,Σws,comp), each with 17 significant digits */
+Datum
+csat_weighted_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	WeightedState *st = palloc(sizeof(WeightedState));
+	double	   *f = &st->n;
+	char	   *p = str;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p++ != '(')
+		goto bad;
+	for (int i = 0; i < 5; i++)
+	{
+		char	   *end;
+
+		errno = 0;
+		f[i] = strtod(p, &end);
+		if (end == p || errno == ERANGE)
+			goto bad;
+		p = end;
+		if (*p++ != (i < 4 ? ',' : ')'))
+			goto bad;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		goto bad;
+	check_weighted_state(st);
+	PG_RETURN_POINTER(st);
+
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", "csat.weighted_state", str),
+			 errdetail("Expected five numbers: (rows,sum_w,comp_w,sum_ws,comp_ws).")));
+}
+
+Datum
+csat_weighted_state_out(PG_FUNCTION_ARGS)
+{
+	WeightedState *st = (WeightedState *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_CSTRING(psprintf("(%.17g,%.17g,%.17g,%.17g,%.17g)",
+							   st->n, st->sw, st->cw, st->sws, st->cws));
+}
+
+Datum
+csat_weighted_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	WeightedState *st = palloc(sizeof(WeightedState));
+	double	   *f = &st->n;
+
+	for (int i = 0; i < 5; i++)
+		f[i] = pq_getmsgfloat8(buf);
+	check_weighted_state(st);
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+csat_weighted_state_send(PG_FUNCTION_ARGS)
+{
+	WeightedState *st = (WeightedState *) PG_GETARG_POINTER(0);
+	const double *f = &st->n;
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	for (int i = 0; i < 5; i++)
+		pq_sendfloat8(&buf, f[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* the state of argument argno: in place inside an aggregate, else a copy */
+static WeightedState *
+weighted_state(FunctionCallInfo fcinfo, int argno)
+{
+	WeightedState *st = (WeightedState *) PG_GETARG_POINTER(argno);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+	{
+		WeightedState *copy = palloc(sizeof(WeightedState));
+
+		memcpy(copy, st, sizeof(WeightedState));
+		st = copy;
+	}
+	return st;
 }
 
 static inline double
@@ -309,49 +415,39 @@ checked_weighting(double v, const char *what)
 Datum
 csat_weighted_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a;
-	double	   *st = weighted_state(fcinfo, 0, &a);
+	WeightedState *st = weighted_state(fcinfo, 0);
 	double		s = checked_weighting(PG_GETARG_FLOAT8(1), "score");
 	double		w = checked_weighting(PG_GETARG_FLOAT8(2), "weight");
 
-	st[0] += 1;
-	neumaier_add(&st[1], &st[2], w);
-	neumaier_add(&st[3], &st[4], w * s);
-	PG_RETURN_ARRAYTYPE_P(a);
+	st->n += 1;
+	neumaier_add(&st->sw, &st->cw, w);
+	neumaier_add(&st->sws, &st->cws, w * s);
+	PG_RETURN_POINTER(st);
 }
 
 Datum
 csat_weighted_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a,
-			   *b;
-	double	   *x = weighted_state(fcinfo, 0, &a);
-	double	   *y = weighted_state(fcinfo, 1, &b);
+	WeightedState *x = weighted_state(fcinfo, 0);
+	WeightedState *y = (WeightedState *) PG_GETARG_POINTER(1);
 
-	x[0] += y[0];
-	neumaier_add(&x[1], &x[2], y[1]);
-	neumaier_add(&x[1], &x[2], y[2]);
-	neumaier_add(&x[3], &x[4], y[3]);
-	neumaier_add(&x[3], &x[4], y[4]);
-	PG_RETURN_ARRAYTYPE_P(a);
+	x->n += y->n;
+	neumaier_add(&x->sw, &x->cw, y->sw);
+	neumaier_add(&x->sw, &x->cw, y->cw);
+	neumaier_add(&x->sws, &x->cws, y->sws);
+	neumaier_add(&x->sws, &x->cws, y->cws);
+	PG_RETURN_POINTER(x);
 }
 
 Datum
 csat_weighted_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
-	double	   *st;
-	double		sw,
-				sws;
+	WeightedState *st = (WeightedState *) PG_GETARG_POINTER(0);
+	double		sw = st->sw + st->cw;
 
-	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != WSTATE_LEN)
-		PG_RETURN_NULL();
-	st = (double *) ARR_DATA_PTR(a);
-	sw = st[1] + st[2];
-	sws = st[3] + st[4];
-	if (st[0] <= 0 || sw <= 0)
+	if (st->n <= 0 || sw <= 0)
 		PG_RETURN_NULL();		/* no rows, or all weights zero */
-	PG_RETURN_FLOAT8(sws / sw);
+	PG_RETURN_FLOAT8((st->sws + st->cws) / sw);
 }
 
 /* ---- scalar helpers --------------------------------------------------- */

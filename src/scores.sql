@@ -1,6 +1,6 @@
 -- scores: the score KPI aggregates (weighted satisfaction, CSAT rate, NPS,
 -- rates, SLA attainment) and scalar helpers (complaint rate, Wilson bounds).
--- States are concrete arrays (int8[] counters, float8[] compensated sums) so
+-- States are concrete (int8[] counters, csat.weighted_state sums) so
 -- every aggregate can be split into partial aggregates (parallel query, Citus).
 
 -- ---- support functions ------------------------------------------------------
@@ -34,11 +34,32 @@ CREATE FUNCTION csat._sla_attainment_accum(bigint[], interval, interval) RETURNS
     AS 'MODULE_PATHNAME', 'csat_attain_iv_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION csat._sla_attainment_inv(bigint[], interval, interval) RETURNS bigint[]
     AS 'MODULE_PATHNAME', 'csat_attain_iv_inv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION csat._weighted_accum(float8[], float8, float8) RETURNS float8[]
+-- weighted_score's state: (rows, Σw, comp, Σws, comp) as exact text, whatever
+-- extra_float_digits says (Citus ships partial states as text)
+CREATE TYPE csat.weighted_state;
+CREATE FUNCTION csat._weighted_state_in(cstring) RETURNS csat.weighted_state
+    AS 'MODULE_PATHNAME', 'csat_weighted_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION csat._weighted_state_out(csat.weighted_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'csat_weighted_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION csat._weighted_state_recv(internal) RETURNS csat.weighted_state
+    AS 'MODULE_PATHNAME', 'csat_weighted_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION csat._weighted_state_send(csat.weighted_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'csat_weighted_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE csat.weighted_state (
+    INPUT = csat._weighted_state_in, OUTPUT = csat._weighted_state_out,
+    RECEIVE = csat._weighted_state_recv, SEND = csat._weighted_state_send,
+    INTERNALLENGTH = 40, ALIGNMENT = double);
+COMMENT ON TYPE csat.weighted_state IS 'transition state of csat.weighted_score: (rows, sum of weights, its compensation, sum of weight*score, its compensation); text form exact at any extra_float_digits';
+COMMENT ON FUNCTION csat._weighted_state_in(cstring) IS 'internal: text input of csat.weighted_state';
+COMMENT ON FUNCTION csat._weighted_state_out(csat.weighted_state) IS 'internal: text output of csat.weighted_state (17 significant digits, exact)';
+COMMENT ON FUNCTION csat._weighted_state_recv(internal) IS 'internal: binary input of csat.weighted_state';
+COMMENT ON FUNCTION csat._weighted_state_send(csat.weighted_state) IS 'internal: binary output of csat.weighted_state';
+
+CREATE FUNCTION csat._weighted_accum(csat.weighted_state, float8, float8) RETURNS csat.weighted_state
     AS 'MODULE_PATHNAME', 'csat_weighted_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION csat._weighted_combine(float8[], float8[]) RETURNS float8[]
+CREATE FUNCTION csat._weighted_combine(csat.weighted_state, csat.weighted_state) RETURNS csat.weighted_state
     AS 'MODULE_PATHNAME', 'csat_weighted_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION csat._weighted_final(float8[]) RETURNS float8
+CREATE FUNCTION csat._weighted_final(csat.weighted_state) RETURNS float8
     AS 'MODULE_PATHNAME', 'csat_weighted_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION csat._counts_combine(bigint[], bigint[]) IS 'internal: adds two counter states (combine function of the count-based aggregates)';
@@ -56,13 +77,13 @@ COMMENT ON FUNCTION csat._sla_attainment_accum(bigint[], float8, float8) IS 'int
 COMMENT ON FUNCTION csat._sla_attainment_inv(bigint[], float8, float8) IS 'internal: moving-aggregate inverse of sla_attainment(float8, float8)';
 COMMENT ON FUNCTION csat._sla_attainment_accum(bigint[], interval, interval) IS 'internal: transition function of sla_attainment(interval, interval)';
 COMMENT ON FUNCTION csat._sla_attainment_inv(bigint[], interval, interval) IS 'internal: moving-aggregate inverse of sla_attainment(interval, interval)';
-COMMENT ON FUNCTION csat._weighted_accum(float8[], float8, float8) IS 'internal: transition function of weighted_score';
-COMMENT ON FUNCTION csat._weighted_combine(float8[], float8[]) IS 'internal: combine function of weighted_score';
-COMMENT ON FUNCTION csat._weighted_final(float8[]) IS 'internal: final function of weighted_score';
+COMMENT ON FUNCTION csat._weighted_accum(csat.weighted_state, float8, float8) IS 'internal: transition function of weighted_score';
+COMMENT ON FUNCTION csat._weighted_combine(csat.weighted_state, csat.weighted_state) IS 'internal: combine function of weighted_score';
+COMMENT ON FUNCTION csat._weighted_final(csat.weighted_state) IS 'internal: final function of weighted_score';
 
 -- ---- aggregates ---------------------------------------------------------------
 CREATE AGGREGATE csat.weighted_score(score float8, weight float8) (
-    SFUNC = csat._weighted_accum, STYPE = float8[], INITCOND = '{0,0,0,0,0}',
+    SFUNC = csat._weighted_accum, STYPE = csat.weighted_state, INITCOND = '(0,0,0,0,0)',
     FINALFUNC = csat._weighted_final, COMBINEFUNC = csat._weighted_combine,
     PARALLEL = SAFE);
 COMMENT ON AGGREGATE csat.weighted_score(float8, float8) IS
