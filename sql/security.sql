@@ -4,7 +4,8 @@ CREATE ROLE regress_csat_owner LOGIN;
 DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO regress_csat_owner', current_database()); END $$;
 SET ROLE regress_csat_owner;
 CREATE EXTENSION csat;
-SELECT e.extname, r.rolname AS extension_owner, e.extversion
+SELECT e.extname, r.rolname AS extension_owner,
+       e.extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'csat') AS current_version
   FROM pg_extension e JOIN pg_roles r ON r.oid = e.extowner WHERE e.extname = 'csat';
 -- the non-superuser owner can use what it installed
 SELECT csat.csat_rate(s), csat.nps(s * 2), csat.wilson_lower(8, 10) > 0 AS wilson FROM generate_series(1, 5) s;
