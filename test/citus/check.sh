@@ -124,7 +124,8 @@ SELECT citus_set_coordinator_host('127.0.0.1', $C);
 SELECT citus_add_node('127.0.0.1', ${PORTS[1]});
 SELECT citus_add_node('127.0.0.1', ${PORTS[2]});
 SQL
-echo "citus $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), csat $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")"
+CSATV=$(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")
+echo "citus $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), csat $CSATV"
 echo "active workers: $(q "$C" -c 'SELECT string_agg(node_name || $$:$$ || node_port, $$ $$ ORDER BY node_port) FROM citus_get_active_worker_nodes()')"
 [ "$(q "$C" -c 'SELECT count(*) FROM citus_get_active_worker_nodes()')" = 2 ] || ok=1
 record cluster-setup "$ok"
@@ -474,7 +475,20 @@ ok=0
 q "$C" -c 'DROP AGGREGATE IF EXISTS public.internal_avg(int8)' -c 'DROP EXTENSION csat CASCADE' >/dev/null 2>&1 || ok=1
 for p in "${PORTS[@]:1}"; do [ -z "$(q "$p" -c "SELECT 1 FROM pg_extension WHERE extname = 'csat'")" ] || ok=1; done
 q "$C" -c 'CREATE EXTENSION csat' >/dev/null || ok=1
-for p in "${PORTS[@]:1}"; do [ "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")" = 0.1 ] || ok=1; done
+for p in "${PORTS[@]:1}"; do [ "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")" = "$CSATV" ] || ok=1; done
+# an older version, then ALTER EXTENSION ... UPDATE on the coordinator
+oldv=$(q "$C" -c "SELECT max(version) FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CSATV'")
+if [ -n "$oldv" ]; then
+	versions() { local p; for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")"; done; }
+	r=$(q "$C" -c 'DROP EXTENSION csat' -c "CREATE EXTENSION csat VERSION '$oldv'" 2>&1 | head -1)
+	vs=$(versions)
+	echo "   CREATE EXTENSION csat VERSION '$oldv' on the coordinator: ${r:-ok}; versions:$vs"
+	[ -z "$r" ] && [ "$vs" = "$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$oldv"; done)" ] || ok=1
+	r=$(q "$C" -c 'ALTER EXTENSION csat UPDATE' 2>&1 | head -1)
+	vs=$(versions)
+	echo "   ALTER EXTENSION csat UPDATE on the coordinator: ${r:-ok}; versions:$vs"
+	[ -z "$r" ] && [ "$vs" = "$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$CSATV"; done)" ] || ok=1
+fi
 same_results "equal-after-recreate/csat.nps(integer)" "SELECT channel, csat.nps(nps_score) FROM %T GROUP BY channel ORDER BY channel" exact
 record drop-create-propagates "$ok"
 P3=$((PORT0 + 3))
@@ -489,7 +503,7 @@ q "$P3" -c 'CREATE EXTENSION citus' || ok=1
 q "$C" -c "SELECT citus_add_node('127.0.0.1', $P3)" >/dev/null || ok=1
 v=$(q "$P3" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")
 echo "   node added later (citus only): csat ${v:-missing}"
-[ "$v" = 0.1 ] || ok=1
+[ "$v" = "$CSATV" ] || ok=1
 record late-node-gets-csat "$ok"
 
 # servers must not have crashed
