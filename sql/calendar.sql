@@ -42,6 +42,34 @@ ORDER BY label;
 SELECT csat.business_elapsed('1990-02-03 04:05:06.789+00', '2049-07-08 09:10:11.123+00', 'ny247')
      = extract(epoch FROM '2049-07-08 09:10:11.123+00'::timestamptz - '1990-02-03 04:05:06.789+00') AS exact_247;
 
+-- a year of the New York night shift is 365 x 2 h: spring loses its 02:00-03:00,
+-- autumn repeats 01:00-02:00; also outside 1900-2200 where transitions are
+-- walked one by one (1899 had no DST; 2250 follows the current rule)
+SELECT y, csat.business_elapsed(a, b, 'ny_night') / 3600 AS hours
+FROM (VALUES ('1899', '1899-01-01 00:00-05'::timestamptz, '1900-01-01 00:00-05'::timestamptz),
+             ('2026', '2026-01-01 00:00-05', '2027-01-01 00:00-05'),
+             ('2199/2200', '2199-07-01 00:00-04', '2200-07-01 00:00-04'),
+             ('2250', '2250-01-01 00:00-05', '2251-01-01 00:00-05'),
+             ('2250 spring day', '2250-03-10 00:00-05', '2250-03-11 00:00-04'),
+             ('2250 fall day', '2250-11-03 00:00-04', '2250-11-04 00:00-05')) t(y, a, b)
+ORDER BY y;
+SELECT csat.business_elapsed('1850-03-04 05:06:07+00', '1950-01-01 00:00+00', 'ny247')
+     = extract(epoch FROM '1950-01-01 00:00+00'::timestamptz - '1850-03-04 05:06:07+00') AS exact_247_old,
+       csat.business_elapsed('2150-01-01 00:00+00', '2299-12-31 12:00+00', 'ny247')
+     = extract(epoch FROM '2299-12-31 12:00+00'::timestamptz - '2150-01-01 00:00+00') AS exact_247_future;
+
+-- the ends of the timestamp range; the whole range is longer than an interval
+-- can hold, so the reference adds up two halves split at 2000-01-01
+WITH r AS (SELECT extract(epoch FROM '2000-01-01 00:00+00'::timestamptz - '4713-11-24 00:00+00 BC')
+                + extract(epoch FROM '294276-12-31 23:59:59.999999+00'::timestamptz - '2000-01-01 00:00+00') AS secs)
+SELECT csat.business_elapsed('294276-12-30 00:00+00', '294276-12-31 23:59:59.999999+00', 'ny247') AS last_days,
+       csat.business_elapsed('4713-11-24 00:00+00 BC', '4713-11-26 00:00+00 BC', 'ny247') AS first_days,
+       abs(csat.business_elapsed('4713-11-24 00:00+00 BC', '294276-12-31 23:59:59.999999+00', 'ny247') / r.secs::float8 - 1)
+       < 1e-15 AS whole_range_247,
+       round((csat.business_elapsed('4713-11-24 00:00+00 BC', '294276-12-31 23:59:59.999999+00', 'support')
+              / r.secs::float8)::numeric, 6) AS support_share, round(39 / 168.0, 6) AS weekly_share
+FROM r;
+
 -- ten years of the support desk against independent SQL over days
 WITH days AS (
   SELECT d::date AS d FROM generate_series('2020-01-01'::date, '2029-12-31'::date, '1 day') d)
@@ -75,6 +103,20 @@ FROM csat.calendars ORDER BY name;
 SELECT csat.business_elapsed(NULL, now(), 'support') IS NULL AS a,
        csat.business_elapsed(now(), NULL, 'support') IS NULL AS b,
        csat.business_elapsed(now(), now(), NULL) IS NULL AS c;
+
+-- parallel workers load the calendar themselves and agree with a serial scan
+CREATE TABLE spans AS
+SELECT '2026-01-01 00:00+00'::timestamptz + i * interval '7 hours 13 minutes' AS a,
+       '2026-01-01 00:00+00'::timestamptz + i * interval '7 hours 13 minutes' + (i % 97) * interval '1 hour 1 minute' AS b
+FROM generate_series(1, 20000) i;
+ANALYZE spans;
+SELECT sum(csat.business_elapsed(a, b, 'support')) AS serial FROM spans \gset
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT sum(csat.business_elapsed(a, b, 'support')) FROM spans;
+SELECT sum(csat.business_elapsed(a, b, 'support')) = :serial AS parallel_equals_serial, :serial / 3600 AS hours FROM spans;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
 
 -- pg_dump keeps the user's rows
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) r(oid) JOIN pg_class c ON c.oid = r.oid

@@ -53,6 +53,15 @@ SELECT s, n, csat.rate_check(s, n, 0.95, 0.90, false) AS level
 FROM (VALUES (100::bigint, 100::bigint), (97, 100), (93, 100), (85, 100), (850, 1000),
              (940, 1000), (28, 30)) t(s, n) ORDER BY n, s;
 
+-- rate_check agrees with threshold_check of csat.wilson_lower / wilson_upper
+-- on every (successes, n) with n in 30..120 and every confidence tried
+SELECT count(*) AS windows,
+       count(*) FILTER (WHERE csat.rate_check(s, n, 0.05, 0.10, true, 30, conf)
+                        IS DISTINCT FROM csat.threshold_check(csat.wilson_lower(s, n, conf), 0.05, 0.10)) AS higher_mismatch,
+       count(*) FILTER (WHERE csat.rate_check(s, n, 0.95, 0.90, false, 30, conf)
+                        IS DISTINCT FROM csat.threshold_check(csat.wilson_upper(s, n, conf), 0.95, 0.90, false)) AS lower_mismatch
+FROM generate_series(30, 120) n, generate_series(0, n) s, unnest(ARRAY[0.8, 0.95, 0.99]) conf;
+
 -- min_samples and confidence
 SELECT csat.rate_check(20, 29, 0.05, 0.10) IS NULL AS too_few,
        csat.rate_check(20, 29, 0.05, 0.10, min_samples => 29) AS enough,

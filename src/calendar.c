@@ -14,8 +14,6 @@
 #include "calendar.h"
 #include "calendar_core.h"
 
-#include <math.h>
-
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
@@ -31,81 +29,148 @@ PG_FUNCTION_INFO_V1(csat_is_valid_time_zone);
 #define EPOCH_SHIFT_SECS ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
 /*
- * Offset cache: instants in [from, until) have UTC offset off_us.  Lives
- * apart from the calendar so that a const calendar can still remember the
- * zone segment it looked up last (spans usually arrive in clusters).
+ * The zone's UTC offset changes between TRANS_FROM and TRANS_UNTIL are listed
+ * once per calendar load, each with the open time it adds (an autumn hour
+ * the wall clock shows twice) or removes (a spring hour it skips).  With a
+ * prefix sum over them, a span costs two binary searches however many DST
+ * changes it crosses; spans reaching outside that window walk the
+ * transitions one by one instead.
  */
-typedef struct OffsetCache
-{
-	TimestampTz from;
-	TimestampTz until;
-	int64		off_us;
-} OffsetCache;
+#define TRANS_FROM	INT64CONST(-3155673600000000)	/* 1900-01-01 00:00 UTC */
+#define TRANS_UNTIL INT64CONST(6311433600000000)	/* 2200-01-01 00:00 UTC */
 
 struct CsatCalendar
 {
 	char	   *name;
 	pg_tz	   *tz;
 	CalCore		core;
-	OffsetCache *cache;
+	int			ntrans;
+	TimestampTz *trans_at;		/* instants of offset changes, ascending */
+	int64	   *off_after;		/* offset (microseconds) from trans_at[i] on */
+	uint64	   *corr_before;	/* [i]: open-time correction of trans 0..i-1, mod 2^64 */
+	int64		off_first;		/* offset before trans_at[0] */
 };
 
-/* UTC offset at instant t and the instant of the next offset change */
-static int64
-offset_at(const CsatCalendar *cal, TimestampTz t, TimestampTz *until)
+static pg_time_t
+to_pg_time(TimestampTz t)
 {
-	OffsetCache *oc = cal->cache;
-	pg_time_t	secs;
+	return (pg_time_t) (t / USECS_PER_SEC - (t % USECS_PER_SEC < 0 ? 1 : 0)) + EPOCH_SHIFT_SECS;
+}
+
+/* offset at instant t and the next change after t (PG_INT64_MAX if none) */
+static int64
+zone_offset_at(const CsatCalendar *cal, TimestampTz t, TimestampTz *next)
+{
+	pg_time_t	secs = to_pg_time(t);
 	long int	before_off,
 				after_off;
 	int			before_dst,
 				after_dst;
 	pg_time_t	boundary;
 	int			r;
-	TimestampTz next;
 
-	if (oc->from <= t && t < oc->until)
-	{
-		*until = oc->until;
-		return oc->off_us;
-	}
-	secs = (pg_time_t) (t / USECS_PER_SEC - (t % USECS_PER_SEC < 0 ? 1 : 0)) + EPOCH_SHIFT_SECS;
 	r = pg_next_dst_boundary(&secs, &before_off, &before_dst, &boundary,
 							 &after_off, &after_dst, cal->tz);
 	if (r < 0)
 		elog(ERROR, "could not find time zone transitions of calendar \"%s\"", cal->name);
-	/* boundary > secs, so the instant t lies before it; beyond the range, none */
+	/* boundary > secs, so t lies before it; past the timestamp range, none */
 	if (r == 0 || boundary - EPOCH_SHIFT_SECS >= PG_INT64_MAX / USECS_PER_SEC)
-		next = PG_INT64_MAX;
+		*next = PG_INT64_MAX;
 	else
-		next = (TimestampTz) (boundary - EPOCH_SHIFT_SECS) * USECS_PER_SEC;
-
-	if (next == oc->until && before_off * USECS_PER_SEC == oc->off_us && t < oc->from)
-		oc->from = t;			/* same segment, seen from earlier */
-	else
-	{
-		oc->from = t;
-		oc->until = next;
-		oc->off_us = (int64) before_off * USECS_PER_SEC;
-	}
-	*until = next;
+		*next = (TimestampTz) (boundary - EPOCH_SHIFT_SECS) * USECS_PER_SEC;
 	return (int64) before_off * USECS_PER_SEC;
+}
+
+/* list the offset changes in [TRANS_FROM, TRANS_UNTIL) with their corrections */
+static void
+build_transitions(CsatCalendar *cal, MemoryContext mcxt)
+{
+	int			cap = 64;
+	int			n = 0;
+	TimestampTz t = TRANS_FROM;
+	int64		off = zone_offset_at(cal, t, &t);
+
+	cal->off_first = off;
+	cal->trans_at = MemoryContextAlloc(mcxt, sizeof(TimestampTz) * cap);
+	cal->off_after = MemoryContextAlloc(mcxt, sizeof(int64) * cap);
+	cal->corr_before = MemoryContextAlloc(mcxt, sizeof(uint64) * (cap + 1));
+	cal->corr_before[0] = 0;
+	while (t < TRANS_UNTIL)
+	{
+		TimestampTz at = t;
+		int64		after = zone_offset_at(cal, at, &t);
+
+		if (after == off)
+			continue;			/* only the DST flag or abbreviation changed */
+		if (n == cap)
+		{
+			cap *= 2;
+			cal->trans_at = repalloc(cal->trans_at, sizeof(TimestampTz) * cap);
+			cal->off_after = repalloc(cal->off_after, sizeof(int64) * cap);
+			cal->corr_before = repalloc(cal->corr_before, sizeof(uint64) * (cap + 1));
+		}
+		cal->trans_at[n] = at;
+		cal->off_after[n] = after;
+		/* F(at + off) - F(at + after): + repeated open time, - skipped open time */
+		cal->corr_before[n + 1] = cal->corr_before[n] +
+			cal_open_between(&cal->core, at + after, at + off);
+		off = after;
+		n++;
+	}
+	cal->ntrans = n;
+}
+
+/* number of listed transitions at or before t (strict: before t) */
+static int
+trans_count(const CsatCalendar *cal, TimestampTz t, bool strict)
+{
+	int			lo = 0,
+				hi = cal->ntrans;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (strict ? cal->trans_at[mid] < t : cal->trans_at[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 double
 csat_calendar_elapsed(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
 {
 	uint64		total = 0;
-	TimestampTz cur = start;
 
-	while (cur < stop)
+	if (stop <= start)
+		return 0.0;
+	if (start >= TRANS_FROM && stop <= TRANS_UNTIL)
 	{
-		TimestampTz until;
-		int64		off = offset_at(cal, cur, &until);
-		TimestampTz end = until < stop ? until : stop;
+		/* transitions in (start, stop) are lo .. hi-1 */
+		int			lo = trans_count(cal, start, false);
+		int			hi = trans_count(cal, stop, true);
+		int64		off_start = lo > 0 ? cal->off_after[lo - 1] : cal->off_first;
+		int64		off_stop = hi > 0 ? cal->off_after[hi - 1] : cal->off_first;
 
-		total += cal_open_between(&cal->core, cur + off, end + off);
-		cur = end;
+		/* modular sums: intermediate terms may be negative, the total is not */
+		total = cal_open_between(&cal->core, start + off_start, stop + off_stop)
+			+ (cal->corr_before[hi] - cal->corr_before[lo]);
+	}
+	else
+	{
+		TimestampTz cur = start;
+
+		while (cur < stop)
+		{
+			TimestampTz next;
+			int64		off = zone_offset_at(cal, cur, &next);
+			TimestampTz end = next < stop ? next : stop;
+
+			total += cal_open_between(&cal->core, cur + off, end + off);
+			cur = end;
+		}
 	}
 	return (double) total / USECS_PER_SEC;
 }
@@ -149,7 +214,6 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 
 	cal = MemoryContextAllocZero(mcxt, sizeof(CsatCalendar));
 	cal->name = MemoryContextStrdup(mcxt, name);
-	cal->cache = MemoryContextAllocZero(mcxt, sizeof(OffsetCache));
 	cal->tz = zone ? pg_tzset(zone) : NULL;
 	if (cal->tz == NULL)		/* the CHECK constraint keeps this from happening */
 		ereport(ERROR,
@@ -192,6 +256,7 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 		ereport(ERROR,		/* the CHECK constraints keep this from happening */
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calendar \"%s\" has invalid opening hours", name)));
+	build_transitions(cal, mcxt);
 	return cal;
 }
 

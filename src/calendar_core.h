@@ -50,8 +50,10 @@ extern int	cal_core_init(CalCore *c, CalRange *ranges, int nranges,
 extern int	cal_dow_of_day(int64_t day);
 
 /*
- * Open microseconds in wall time [a, b), a <= b.  Exact; unsigned because
- * the largest possible span does not fit a signed 64-bit value.
+ * Open microseconds in wall time [a, b) when a <= b; exact, and unsigned
+ * because the largest possible span does not fit a signed 64-bit value.
+ * For a > b it returns minus the open time of [b, a), modulo 2^64, so that
+ * sums of such terms stay exact whenever their total is not negative.
  */
 extern uint64_t cal_open_between(const CalCore *c, int64_t a, int64_t b);
 

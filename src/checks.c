@@ -198,8 +198,8 @@ csat_rate_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("confidence must not be NaN")));
 	if (!(confidence > 0.0 && confidence < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+		ereport(ERROR,		/* 22023 like csat.wilson_lower's confidence */
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("confidence %g is out of range", confidence),
 				 errdetail("The confidence must lie strictly between 0 and 1.")));
 
