@@ -413,6 +413,18 @@ SQL
 	echo "   insert 100 rows (30 past the breach threshold): ${r:-ok}; csat.breaches rows per node:$(breaches_everywhere)"
 	q "$C" -c "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tickets'::regclass AND NOT tgisinternal" | sed 's/^/   coordinator trigger: /'
 	q "${PORTS[1]}" -c "SET citus.override_table_visibility = off" -c "SELECT tgrelid::regclass, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'tickets\_%' AND NOT tgisinternal LIMIT 2" | sed 's/^/   worker1 shard trigger: /'
+	# csat.sweep on the coordinator reads the distributed table itself
+	r=$(q "$C" -c "INSERT INTO tickets SELECT g, 'std', 'chat', now() - interval '1 hour', NULL FROM generate_series(1001, 1010) g" -c 'SELECT csat.sweep()' 2>&1 | tail -1)
+	echo "   10 open tickets opened an hour ago, csat.sweep() on the coordinator: $r; csat.breaches rows per node:$(breaches_everywhere)"
+	# backfill: rows already in the distributed table when csat.watch runs
+	q "$C" >/dev/null <<'SQL'
+CREATE TABLE tickets_bf (LIKE tickets INCLUDING ALL);
+SELECT create_distributed_table('tickets_bf', 'id');
+SQL
+	q "$C" -c "$(printf "$load" tickets_bf)" >/dev/null
+	r=$(q "$C" -c 'SET citus.enable_unsafe_triggers = on' \
+		-c "SELECT csat.watch('tickets_bf', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
+	echo "   csat.watch on a distributed table holding 100 rows (30 past the threshold): backfill logged $r; rows for it on the coordinator: $(q "$C" -c "SELECT count(*) FROM csat.breaches WHERE source = 'tickets_bf'::regclass")"
 	# watched first, then distributed
 	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null 2>&1
 	r=$(q "$C" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | head -1)
