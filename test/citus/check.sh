@@ -425,6 +425,14 @@ SQL
 	r=$(q "$C" -c 'SET citus.enable_unsafe_triggers = on' \
 		-c "SELECT csat.watch('tickets_bf', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
 	echo "   csat.watch on a distributed table holding 100 rows (30 past the threshold): backfill logged $r; rows for it on the coordinator: $(q "$C" -c "SELECT count(*) FROM csat.breaches WHERE source = 'tickets_bf'::regclass")"
+	# a plain (not distributed) table on the coordinator of the cluster
+	q "$C" -c "CREATE TABLE tickets_plain (LIKE tickets INCLUDING ALL)" \
+		-c "SELECT csat.watch('tickets_plain', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null
+	q "$C" -c "$(printf "$load" tickets_plain)" >/dev/null
+	n=$(q "$C" -c "SELECT count(*) FROM csat.breaches WHERE source = 'tickets_plain'::regclass")
+	echo "   plain watched table on the coordinator, 100 rows inserted (30 past the threshold): $n breach rows"
+	[ "$n" = 30 ]
+	record watch/plain-table-on-coordinator $?
 	# watched first, then distributed
 	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null 2>&1
 	r=$(q "$C" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | head -1)
