@@ -8,8 +8,13 @@
 #     citus.coordinator_aggregation_strategy = 'disabled' (no row gathering);
 #   - its results equal the same query on a plain single-node table (counts
 #     exactly, float sums to 1e-12 relative), for three groupings.
-# It then prints observations (scalar functions, FILTER, HAVING, window
-# functions, EXPLAIN ANALYZE, an internal-state aggregate for contrast).
+# It then checks or prints what else matters on a cluster: scalar functions
+# over split results (Wilson bounds, checks), FILTER, HAVING, window functions,
+# EXPLAIN ANALYZE, ORDER BY/DISTINCT inside aggregates, an internal-state
+# aggregate for contrast, calendars read inside split aggregates, watched and
+# mapped distributed tables (when those families are present), partial states
+# under workers' extra_float_digits, and extension propagation (DROP/CREATE,
+# ALTER EXTENSION UPDATE, a fourth node added later on port +3).
 #
 # It needs a PostgreSQL 15 installation that already has Citus installed; it
 # never builds or downloads Citus.  It builds csat from this checkout and
@@ -17,9 +22,9 @@
 #
 #   PG_CONFIG=/path/to/bin/pg_config test/citus/check.sh
 #
-#   CSAT_CITUS_PORT  first of three ports (default 9700)
+#   CSAT_CITUS_PORT  first of four ports (default 9700)
 #   CSAT_CITUS_ROWS  rows of the test table (default 300000)
-#   CSAT_CITUS_KEEP  1: leave the three servers running (prints how to stop)
+#   CSAT_CITUS_KEEP  1: leave the servers running (prints how to stop)
 # Exit status 0 when every check passed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
