@@ -164,5 +164,3 @@ COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed l
 -- user who created the extension edits rules and breaches with plain SQL.
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON csat.rules, csat.breaches TO @extowner@;
 GRANT SELECT ON csat.watches TO @extowner@;
--- the schema must be usable for anyone to reach csat's functions and types
-GRANT USAGE ON SCHEMA csat TO PUBLIC;
