@@ -59,6 +59,7 @@ start_cluster() {
 		echo "max_parallel_workers = 8"
 		echo "shared_preload_libraries = 'pg_cron'"
 		echo "cron.database_name = 'postgres'"
+		echo "cron.use_background_workers = on"  # socket-only server: no libpq loopback for pg_cron
 		echo "log_min_messages = warning"
 		for l in "$@"; do echo "$l"; done
 	} >>"$CSAT_CLUSTER_DIR/data/postgresql.conf"
