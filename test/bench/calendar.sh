@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
 ROWS=${1:-1000000}
 RUNS=5
 

@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
 SCALE=${SCALE:-1}
 RUNS=${RUNS:-3}
 DIR=${CSAT_BENCH_DIR:-/tmp/csat-bench-views}

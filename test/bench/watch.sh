@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
 ROWS=${CSAT_BENCH_ROWS:-1000000}
 RUNS=${CSAT_BENCH_RUNS:-3}
 PGB_SECONDS=${CSAT_BENCH_PGBENCH_SECONDS:-10}
