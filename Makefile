@@ -49,7 +49,12 @@ $(EXTENSION)--$(PREV_VERSION)--$(EXTVERSION).sql: $(UPGRADE_SQL)
 	   printf '%s\n' '\echo Use "ALTER EXTENSION csat UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
 	   for f in $^; do echo; echo "-- ==== $$f ===="; cat $$f; done; } > $@
 
-.PHONY: test demo bench
+.PHONY: test demo dist
+# release tarball of the committed tree (what PGXN takes)
+dist:
+	git archive --format=tar.gz --prefix=$(EXTENSION)-$(EXTVERSION).0/ -o $(EXTENSION)-$(EXTVERSION).0.tar.gz HEAD
+	@echo "wrote $(EXTENSION)-$(EXTVERSION).0.tar.gz"
+
 test:
 	test/run
 demo:
