@@ -56,6 +56,7 @@ for f in "$ROOT"/sql/*.sql; do
 	cp "$ROOT"/expected/"$s"_[0-9].out "$T/expected/" 2>/dev/null || true
 	suites+=("$s")
 done
+ln -sfn "$ROOT/test" "$T/test"   # suites read test/data/generate.sql
 cd "$T"
 fail=0
 for s in "${suites[@]}"; do
