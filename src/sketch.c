@@ -270,17 +270,27 @@ p_mismatch(void)
 			 errhint("Pass a constant, or group by the percentile.")));
 }
 
+/*
+ * A NULL input row (argument 1) leaves the state as it is: NULL until the
+ * first value, as built-in aggregates skip NULLs.  The transition functions
+ * are not STRICT because the state starts NULL and is built on the first row.
+ */
+#define SKIP_NULL_INPUT() \
+	do { \
+		if (PG_ARGISNULL(1)) \
+		{ \
+			if (PG_ARGISNULL(0)) \
+				PG_RETURN_NULL(); \
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0)); \
+		} \
+	} while (0)
+
 Datum
 csat_sketch_add(PG_FUNCTION_ARGS)
 {
 	double		x;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	x = PG_GETARG_FLOAT8(1);
 	check_value(x);
 	PG_RETURN_POINTER(add_value(state_arg(fcinfo, SK_ALPHA_DEFAULT, 0, NULL), x));
@@ -291,12 +301,7 @@ csat_sketch_add_interval(PG_FUNCTION_ARGS)
 {
 	double		x;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	x = csat_interval_seconds(PG_GETARG_INTERVAL_P(1));
 	check_value(x);
 	PG_RETURN_POINTER(add_value(state_arg(fcinfo, SK_ALPHA_DEFAULT, 0, NULL), x));
@@ -308,12 +313,7 @@ csat_sketch_add_alpha(PG_FUNCTION_ARGS)
 	double		x,
 				alpha;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -349,24 +349,14 @@ add_with_p(FunctionCallInfo fcinfo, double x)
 Datum
 csat_sketch_add_p(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	return add_with_p(fcinfo, PG_GETARG_FLOAT8(1));
 }
 
 Datum
 csat_sketch_add_interval_p(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	return add_with_p(fcinfo, csat_interval_seconds(PG_GETARG_INTERVAL_P(1)));
 }
 
@@ -440,12 +430,7 @@ csat_sketch_add_parray(PG_FUNCTION_ARGS)
 	parray_cache *c;
 	sk_work    *w;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -476,12 +461,7 @@ csat_sketch_combine(PG_FUNCTION_ARGS)
 				nc;
 	int			e;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+	SKIP_NULL_INPUT();
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(sketch_read(PG_GETARG_DATUM(1), true));
 	b = sketch_read(PG_GETARG_DATUM(1), false);
