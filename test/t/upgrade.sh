@@ -42,8 +42,12 @@ describe up_fresh >"$T/fresh.txt"
 describe up_chain >"$T/chain.txt"
 echo "objects: fresh $(wc -l <"$T/fresh.txt"), upgraded $(wc -l <"$T/chain.txt")"
 diff -u "$T/fresh.txt" "$T/chain.txt"
-# the upgrade script refuses to run outside ALTER EXTENSION
-psql -qX -d up_fresh -f "$("$PG_CONFIG" --sharedir)/extension/csat--$OLDEST--$CUR.sql" 2>&1 | grep -q 'ALTER EXTENSION csat UPDATE'
+# every upgrade script refuses to run outside ALTER EXTENSION
+for f in "$("$PG_CONFIG" --sharedir)"/extension/csat--*--*.sql; do
+	psql -qX -d up_fresh -f "$f" 2>&1 | grep -q 'ALTER EXTENSION csat UPDATE' \
+		|| { echo "$(basename "$f") runs outside ALTER EXTENSION"; exit 1; }
+done
+psql -qXAt -d up_chain -c "SELECT string_agg(source || '->' || target, ' ' ORDER BY source, target) FROM pg_extension_update_paths('csat') WHERE path IS NOT NULL AND path !~ '--.*--'" | sed 's/^/update steps: /'
 dropdb up_fresh; dropdb up_chain
 
 # every suite, against the upgraded schema

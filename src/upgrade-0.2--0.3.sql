@@ -1,0 +1,1 @@
+-- csat 0.2 -> 0.3: changes to objects of 0.2 (0.3 adds no family).
