@@ -162,6 +162,8 @@ static SPIPlanPtr upsert_plans[2];
 #define FASTPATH_BACKOFF 64
 /* below this many rows the subtransaction costs more than it saves */
 #define FASTPATH_MIN_ROWS 64
+/* rows per heap multi-insert of the fast path */
+#define MULTI_INSERT_ROWS 1000
 static int	fastpath_backoff = 0;
 
 PG_FUNCTION_INFO_V1(csat_watch_config_changed);
@@ -699,7 +701,7 @@ execute_upsert(bool returning, Datum *args)
  * the way COPY does it, no SQL at all, in a subtransaction so that meeting a
  * row logged already (unique_violation from the primary key) can be undone
  * and the batch retried as an upsert.  Returns false then; other errors
- * propagate.  Not used when csat.breaches has triggers or row security
+ * propagate.  Not used when csat.breaches has triggers or forced row security
  * (users may add them), which only SQL honours.
  */
 static bool
@@ -717,32 +719,47 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 		Relation	rel = table_open(breaches_relid, RowExclusiveLock);
 		EState	   *estate = CreateExecutorState();
 		ResultRelInfo *rri = makeNode(ResultRelInfo);
-		TupleTableSlot *slot = table_slot_create(rel, NULL);
+		TupleTableSlot *slots[MULTI_INSERT_ROWS];
 		CommandId	cid = GetCurrentCommandId(true);
 
-		if (rel->trigdesc != NULL || rel->rd_rel->relrowsecurity ||
+		if (rel->trigdesc != NULL || rel->rd_rel->relforcerowsecurity ||
 			RelationGetDescr(rel)->natts != 7)
 			elog(ERROR, "csat.breaches is not as expected for direct insertion");
 		InitResultRelInfo(rri, rel, 1, NULL, 0);
 		ExecOpenIndices(rri, false);
-		for (int i = 0; i < m; i++)
+		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
+			slots[j] = table_slot_create(rel, NULL);
+		/* heap pages filled many rows at a time, as COPY does; then the index entries */
+		for (int first = 0; first < m; first += MULTI_INSERT_ROWS)
 		{
-			ExecClearTuple(slot);
-			/* rule, source, row_key, observed, threshold, level, observed_at */
-			slot->tts_values[0] = rules[i];
-			slot->tts_values[1] = ObjectIdGetDatum(source);
-			slot->tts_values[2] = keys[i];
-			slot->tts_values[3] = obs[i];
-			slot->tts_values[4] = thr[i];
-			slot->tts_values[5] = csat_level_datum(DatumGetInt32(lev[i]));
-			slot->tts_values[6] = TimestampTzGetDatum(at);
-			memset(slot->tts_isnull, 0, sizeof(bool) * 7);
-			ExecStoreVirtualTuple(slot);
-			table_tuple_insert(rel, slot, cid, 0, NULL);
-			list_free(ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL));
-			ResetPerTupleExprContext(estate);
+			int			n = Min(m - first, MULTI_INSERT_ROWS);
+
+			for (int j = 0; j < n; j++)
+			{
+				TupleTableSlot *slot = slots[j];
+				int			i = first + j;
+
+				ExecClearTuple(slot);
+				/* rule, source, row_key, observed, threshold, level, observed_at */
+				slot->tts_values[0] = rules[i];
+				slot->tts_values[1] = ObjectIdGetDatum(source);
+				slot->tts_values[2] = keys[i];
+				slot->tts_values[3] = obs[i];
+				slot->tts_values[4] = thr[i];
+				slot->tts_values[5] = csat_level_datum(DatumGetInt32(lev[i]));
+				slot->tts_values[6] = TimestampTzGetDatum(at);
+				memset(slot->tts_isnull, 0, sizeof(bool) * 7);
+				ExecStoreVirtualTuple(slot);
+			}
+			table_multi_insert(rel, slots, n, cid, 0, NULL);
+			for (int j = 0; j < n; j++)
+			{
+				list_free(ExecInsertIndexTuples(rri, slots[j], estate, false, false, NULL, NIL));
+				ResetPerTupleExprContext(estate);
+			}
 		}
-		ExecDropSingleTupleTableSlot(slot);
+		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
+			ExecDropSingleTupleTableSlot(slots[j]);
 		ExecCloseIndices(rri);
 		FreeExecutorState(estate);
 		table_close(rel, NoLock);
@@ -775,7 +792,8 @@ static bool
 direct_insert_allowed(void)
 {
 	Relation	rel = table_open(breaches_relid, AccessShareLock);
-	bool		ok = rel->trigdesc == NULL && !rel->rd_rel->relrowsecurity;
+	/* row security that is not forced does not apply to the owner we write as */
+	bool		ok = rel->trigdesc == NULL && !rel->rd_rel->relforcerowsecurity;
 
 	table_close(rel, AccessShareLock);
 	return ok;
