@@ -1685,11 +1685,35 @@ csat_watch_partitions(PG_FUNCTION_ARGS)
 {
 	List	   *relids = NIL;
 	ListCell   *lc;
+	Node	   *stmt;
+	bool		adds_partition = false;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "csat_watch_partitions: not called as an event trigger");
 	/* our own scripts, and pg_upgrade, bring their triggers with them */
 	if (creating_extension || IsBinaryUpgrade)
+		PG_RETURN_VOID();
+
+	/*
+	 * Only CREATE TABLE ... PARTITION OF and ALTER TABLE ... ATTACH PARTITION
+	 * add a partition.  Acting on other commands would also be wrong: a
+	 * restore from pg_dump runs ALTER TABLE on watched tables after their
+	 * data (csat.watches' rows included) but before their dumped triggers.
+	 */
+	stmt = ((EventTriggerData *) fcinfo->context)->parsetree;
+	if (IsA(stmt, CreateStmt))
+		adds_partition = ((CreateStmt *) stmt)->partbound != NULL;
+	else if (IsA(stmt, AlterTableStmt))
+	{
+		foreach(lc, ((AlterTableStmt *) stmt)->cmds)
+		{
+			Node	   *cmd = lfirst(lc);
+
+			if (IsA(cmd, AlterTableCmd) && ((AlterTableCmd *) cmd)->subtype == AT_AttachPartition)
+				adds_partition = true;
+		}
+	}
+	if (!adds_partition)
 		PG_RETURN_VOID();
 	ensure_cache();
 	if (cache_defs == NIL)
