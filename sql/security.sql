@@ -90,6 +90,10 @@ SELECT csat.watch('t2', 'wait', 'id', value_column => 'wait') AS backfilled;
 INSERT INTO t1 VALUES (5, 1000);
 SELECT source, row_key, observed, level FROM csat.breaches ORDER BY source::text, row_key;
 SELECT count(*) AS t1_breaches_b_sees FROM csat.breaches WHERE source = 't1'::regclass;
+-- what pg_dump does (row_security off): an error, not a silently partial dump
+SET row_security = off;
+SELECT pg_temp.try($$SELECT count(*) FROM csat.breaches$$);
+RESET row_security;
 -- b is not the extension's owner: it changes nothing
 SELECT pg_temp.try($$DELETE FROM csat.breaches$$);
 SELECT pg_temp.try($$SELECT csat.prune_breaches('0')$$);
