@@ -176,6 +176,33 @@ SELECT (SELECT count(*) FROM csat.breaches WHERE source = 'orders'::regclass AND
                               EXCEPT SELECT row_key, level FROM csat.breaches
                                WHERE source = 'orders'::regclass) x) AS missing;
 
+-- ==== partitions written directly, and partitions created or attached after the watch
+INSERT INTO orders_2024_01 VALUES (500, '2024-01-02', '2024-01-06'), (501, '2024-01-02', '2024-01-03');
+CREATE TABLE orders_2024_03 PARTITION OF orders FOR VALUES FROM ('2024-03-01') TO ('2024-04-01');
+CREATE TABLE orders_2024_04 (id bigint, ordered_at timestamptz NOT NULL, delivered_at timestamptz);
+ALTER TABLE orders ATTACH PARTITION orders_2024_04 FOR VALUES FROM ('2024-04-01') TO ('2024-05-01');
+INSERT INTO orders_2024_03 VALUES (502, '2024-03-02', '2024-03-04 12:00');
+COPY orders_2024_04 FROM STDIN;
+503	2024-04-02 00:00:00+00	2024-04-09 00:00:00+00
+504	2024-04-02 00:00:00+00	2024-04-02 01:00:00+00
+\.
+INSERT INTO orders_2024_04 VALUES (505, '2024-04-03', '2024-04-04');
+UPDATE orders_2024_04 SET delivered_at = '2024-04-05 00:00:01' WHERE id = 505;	-- direct UPDATE of a partition
+SELECT row_key, round(observed::numeric / 86400, 6) AS days, level FROM csat.breaches
+ WHERE source = 'orders'::regclass AND row_key::int >= 500 ORDER BY row_key::int;
+-- every table of the tree carries both triggers
+SELECT c.relname, count(t.tgname) AS triggers FROM pg_partition_tree('orders') p
+  JOIN pg_class c ON c.oid = p.relid LEFT JOIN pg_trigger t ON t.tgrelid = p.relid AND t.tgname LIKE 'csat_watch_%'
+ GROUP BY c.relname ORDER BY c.relname;
+-- a table and its partitions are watched as one
+SELECT pg_temp.try($$SELECT csat.watch('orders_2024_01', 'other', 'id', value_column => 'id')$$);
+CREATE TABLE parcels (id bigint, shipped_at timestamptz NOT NULL, days int) PARTITION BY RANGE (shipped_at);
+CREATE TABLE parcels_2024 PARTITION OF parcels FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+SELECT csat.watch('parcels_2024', 'delivery', 'id', value_column => 'days');
+SELECT pg_temp.try($$SELECT csat.watch('parcels', 'delivery', 'id', value_column => 'days')$$);
+SELECT csat.unwatch('parcels_2024', 'delivery');
+DROP TABLE parcels;
+
 -- ==== sweep: open rows past a threshold with no event
 CREATE TABLE inquiries (id int, opened_at timestamptz, answered_at timestamptz, channel text);
 INSERT INTO csat.rules (name, metric, warning, breach) VALUES ('inq', 'inquiry', 60, 300);
@@ -289,6 +316,13 @@ SELECT count(*) > 0 AS rows_left FROM csat.breaches;
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
  WHERE e.extname = 'csat' AND c.relname IN ('rules', 'breaches', 'watches', 'calendars', 'calendar_hours', 'calendar_holidays')
  ORDER BY 1;
+
+-- ==== unwatching a partitioned table takes the triggers off every partition
+SELECT csat.unwatch('orders', 'delivery');
+SELECT count(*) AS orders_tree_triggers FROM pg_partition_tree('orders') p
+  JOIN pg_trigger t ON t.tgrelid = p.relid AND t.tgname LIKE 'csat_watch_%';
+CREATE TABLE orders_2024_05 PARTITION OF orders FOR VALUES FROM ('2024-05-01') TO ('2024-06-01');
+SELECT count(*) AS new_partition_triggers FROM pg_trigger WHERE tgrelid = 'orders_2024_05'::regclass;
 
 -- ==== DROP EXTENSION with watched tables needs CASCADE and takes the triggers
 SELECT pg_temp.try($$DROP EXTENSION csat$$);

@@ -30,9 +30,13 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -165,6 +169,7 @@ PG_FUNCTION_INFO_V1(csat_watch_trigger);
 PG_FUNCTION_INFO_V1(csat_watch);
 PG_FUNCTION_INFO_V1(csat_unwatch);
 PG_FUNCTION_INFO_V1(csat_sweep);
+PG_FUNCTION_INFO_V1(csat_watch_partitions);
 
 static void
 watch_relcache_callback(Datum arg, Oid relid)
@@ -1080,7 +1085,7 @@ watch_statement(TriggerData *td, List *defs)
 								 ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	rowcxt = AllocSetContextCreate(work, "csat watch row", ALLOCSET_SMALL_SIZES);
-	batch_init(&batch, RelationGetRelid(rel), GetCurrentTransactionStartTimestamp());
+	batch_init(&batch, InvalidOid, GetCurrentTransactionStartTimestamp());
 	batch.mostly_new = !is_update;
 	reset_counts(defs);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -1093,6 +1098,8 @@ watch_statement(TriggerData *td, List *defs)
 		int			ptr;
 
 		bind_def(&b, lfirst(lc), desc, NULL);
+		/* rows of a partition are logged under the watched table */
+		batch.source = b.def->relid;
 		/* our own read pointers: other triggers may read these stores too */
 		ptr = tuplestore_alloc_read_pointer(td->tg_newtable, EXEC_FLAG_REWIND);
 		tuplestore_select_read_pointer(td->tg_newtable, ptr);
@@ -1126,22 +1133,48 @@ watch_statement(TriggerData *td, List *defs)
 				MemoryContextSwitchTo(work);
 			}
 		}
-	}
-	if (batch.n > 0)
-	{
-		if (!connected && SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		connected = true;
-		flush_batch(&batch);
+		if (batch.n > 0)
+		{
+			if (!connected && SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			connected = true;
+			flush_batch(&batch);
+			MemoryContextSwitchTo(work);
+		}
+		send_notifications(list_make1(b.def), b.def->relid);
 	}
 	if (connected)
 		SPI_finish();
-	send_notifications(defs, RelationGetRelid(rel));
 	ExecDropSingleTupleTableSlot(nslot);
 	if (oslot)
 		ExecDropSingleTupleTableSlot(oslot);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
+}
+
+/*
+ * The watches a trigger on rel serves: those of rel itself and, when rel is
+ * a partition written directly (not through its parent), those of its
+ * watched ancestor.
+ */
+static List *
+defs_of(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *ancestors = NIL;
+	List	   *defs = NIL;
+	ListCell   *lc;
+
+	if (cache_defs != NIL && rel->rd_rel->relispartition)
+		ancestors = get_partition_ancestors(relid);
+	foreach(lc, cache_defs)
+	{
+		WatchDef   *def = lfirst(lc);
+
+		if (def->nrules > 0 && (def->relid == relid || list_member_oid(ancestors, def->relid)))
+			defs = lappend(defs, def);
+	}
+	return defs;
 }
 
 Datum
@@ -1160,17 +1193,10 @@ csat_watch_trigger(PG_FUNCTION_ARGS)
 	trigger_depth++;
 	PG_TRY();
 	{
-		List	   *defs = NIL;
-		ListCell   *lc;
+		List	   *defs;
 
 		ensure_cache();
-		foreach(lc, cache_defs)
-		{
-			WatchDef   *def = lfirst(lc);
-
-			if (def->relid == RelationGetRelid(td->tg_relation) && def->nrules > 0)
-				defs = lappend(defs, def);
-		}
+		defs = defs_of(td->tg_relation);
 		if (defs != NIL)
 			watch_statement(td, defs);
 	}
@@ -1362,6 +1388,100 @@ as_owner_execute(const char *query, int nargs, Oid *argtypes, Datum *args, const
 		elog(ERROR, "query failed: %s: %s", SPI_result_code_string(rc), query);
 }
 
+/*
+ * Put the two statement triggers on relid and on every partition below it
+ * that lacks them: statement triggers fire only for the table a statement
+ * names, so a partition written directly needs its own.  The triggers are the
+ * caller's (CREATE TRIGGER checks the TRIGGER privilege); when lenient, tables
+ * the caller may not add triggers to are skipped instead.  Foreign partitions
+ * cannot have transition tables and are skipped.  The caller is connected to
+ * SPI.
+ */
+static void
+install_triggers(Oid relid, bool lenient)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+	{
+		Oid			child = lfirst_oid(lc);
+		char		kind = get_rel_relkind(child);
+		char	   *rel;
+
+		if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (OidIsValid(get_trigger_oid(child, TRIGGER_INSERT_NAME, true)) &&
+			OidIsValid(get_trigger_oid(child, TRIGGER_UPDATE_NAME, true)))
+			continue;
+		if (lenient && pg_class_aclcheck(child, GetUserId(), ACL_TRIGGER) != ACLCHECK_OK)
+			continue;
+		rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)), get_rel_name(child));
+		if (SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_INSERT_NAME " AFTER INSERT ON %s"
+								 " REFERENCING NEW TABLE AS csat_new"
+								 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
+						false, 0) != SPI_OK_UTILITY ||
+			SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_UPDATE_NAME " AFTER UPDATE ON %s"
+								 " REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new"
+								 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
+						false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "creating the watch triggers failed");
+	}
+}
+
+/* remove the triggers from relid and every partition below it */
+static void
+drop_triggers(Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+	{
+		Oid			child = lfirst_oid(lc);
+		char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)),
+													 get_rel_name(child));
+
+		if (!OidIsValid(get_trigger_oid(child, TRIGGER_INSERT_NAME, true)) &&
+			!OidIsValid(get_trigger_oid(child, TRIGGER_UPDATE_NAME, true)))
+			continue;
+		if (SPI_execute(psprintf("DROP TRIGGER IF EXISTS " TRIGGER_INSERT_NAME " ON %s", rel), false, 0) != SPI_OK_UTILITY ||
+			SPI_execute(psprintf("DROP TRIGGER IF EXISTS " TRIGGER_UPDATE_NAME " ON %s", rel), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "dropping the watch triggers failed");
+	}
+}
+
+/*
+ * A table and its partitions are watched as one: watching a partition of a
+ * watched table, or a table with a watched partition, would let rows written
+ * through one level escape the watches of the other.
+ */
+static void
+check_no_nested_watch(Oid relid)
+{
+	ListCell   *lc;
+	List	   *ancestors = get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
+	List	   *below = find_all_inheritors(relid, AccessShareLock, NULL);
+
+	foreach(lc, cache_defs)
+	{
+		WatchDef   *def = lfirst(lc);
+
+		if (list_member_oid(ancestors, def->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" is a partition of watched table \"%s\"",
+							get_rel_name(relid), get_rel_name(def->relid)),
+					 errdetail("A watch on a partitioned table covers its partitions."),
+					 errhint("Watch the partitioned table for this metric too.")));
+		if (def->relid != relid && list_member_oid(below, def->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("partition \"%s\" of table \"%s\" is watched itself",
+							get_rel_name(def->relid), get_rel_name(relid)),
+					 errdetail("A watch on a partitioned table covers its partitions."),
+					 errhint("Unwatch the partition first.")));
+	}
+}
+
 Datum
 csat_watch(PG_FUNCTION_ARGS)
 {
@@ -1369,7 +1489,6 @@ csat_watch(PG_FUNCTION_ARGS)
 	char	   *metric;
 	char	   *cols[6];
 	bool		backfill = PG_ARGISNULL(8) ? false : PG_GETARG_BOOL(8);
-	char	   *rel;
 	Oid			argtypes[8] = {OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		args[8];
 	char		nulls[8];
@@ -1401,6 +1520,7 @@ csat_watch(PG_FUNCTION_ARGS)
 	cols[5] = check_column(relid, "channel_column", TEXT_ARG_OR_NULL(7), COL_ANY);
 
 	ensure_cache();
+	check_no_nested_watch(relid);
 	if (find_def(relid, metric))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
@@ -1423,17 +1543,8 @@ csat_watch(PG_FUNCTION_ARGS)
 					 " VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, $8)",
 					 8, argtypes, args, nulls, SPI_OK_INSERT);
 
-	/* the triggers are the caller's, on the caller's table */
-	rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
-	if (SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_INSERT_NAME " AFTER INSERT ON %s"
-							 " REFERENCING NEW TABLE AS csat_new"
-							 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
-					false, 0) != SPI_OK_UTILITY ||
-		SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_UPDATE_NAME " AFTER UPDATE ON %s"
-							 " REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new"
-							 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
-					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "creating the watch triggers failed");
+	/* the triggers are the caller's, on the caller's table and its partitions */
+	install_triggers(relid, false);
 
 	if (backfill)
 	{
@@ -1478,14 +1589,7 @@ csat_unwatch(PG_FUNCTION_ARGS)
 					 1, argtypes, args, NULL, SPI_OK_SELECT);
 	left = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (left == 0)
-	{
-		char	   *rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-													 get_rel_name(relid));
-
-		if (SPI_execute(psprintf("DROP TRIGGER IF EXISTS " TRIGGER_INSERT_NAME " ON %s", rel), false, 0) != SPI_OK_UTILITY ||
-			SPI_execute(psprintf("DROP TRIGGER IF EXISTS " TRIGGER_UPDATE_NAME " ON %s", rel), false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "dropping the watch triggers failed");
-	}
+		drop_triggers(relid);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -1550,4 +1654,63 @@ csat_sweep(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_INT64(written);
+}
+
+/*
+ * Event trigger at the end of CREATE TABLE and ALTER TABLE: a partition
+ * created in or attached to a watched table gets the watch triggers, so rows
+ * written straight into it are flagged too.  Tables the user may not add
+ * triggers to are left alone rather than fail the user's command.
+ */
+Datum
+csat_watch_partitions(PG_FUNCTION_ARGS)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		elog(ERROR, "csat_watch_partitions: not called as an event trigger");
+	/* our own scripts, and pg_upgrade, bring their triggers with them */
+	if (creating_extension || IsBinaryUpgrade)
+		PG_RETURN_VOID();
+	ensure_cache();
+	if (cache_defs == NIL)
+		PG_RETURN_VOID();
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()"
+					" WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading pg_event_trigger_ddl_commands() failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+
+		relids = lappend_oid(relids, relid);
+	}
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		List	   *ancestors;
+		ListCell   *dc;
+
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			continue;
+		ancestors = get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
+		foreach(dc, cache_defs)
+		{
+			WatchDef   *def = lfirst(dc);
+
+			if (def->relid == relid || list_member_oid(ancestors, def->relid))
+			{
+				/* CREATE TRIGGER on a user table leaves the cache alone */
+				install_triggers(relid, true);
+				break;
+			}
+		}
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
 }

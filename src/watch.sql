@@ -125,6 +125,16 @@ CREATE FUNCTION csat.watch_trigger() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'csat_watch_trigger' LANGUAGE C;
 COMMENT ON FUNCTION csat.watch_trigger() IS 'internal: statement-level AFTER INSERT/UPDATE trigger installed by csat.watch; logs breaching rows into csat.breaches';
 
+CREATE FUNCTION csat.watch_partitions() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'csat_watch_partitions' LANGUAGE C;
+COMMENT ON FUNCTION csat.watch_partitions() IS 'internal: event trigger function; gives a partition created in or attached to a watched table the watch triggers';
+-- statement triggers fire only for the table a statement names: a partition
+-- written directly needs its own, also when it is created after the watch
+CREATE EVENT TRIGGER csat_watch_partitions ON ddl_command_end
+	WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+	EXECUTE FUNCTION csat.watch_partitions();
+COMMENT ON EVENT TRIGGER csat_watch_partitions IS 'csat: puts the watch triggers on partitions created in or attached to watched tables';
+
 CREATE FUNCTION csat.watch(source regclass, metric text, key_column text,
 						   value_column text DEFAULT NULL,
 						   start_column text DEFAULT NULL, end_column text DEFAULT NULL,

@@ -50,6 +50,65 @@ done
 psql -qXAt -d up_chain -c "SELECT string_agg(source || '->' || target, ' ' ORDER BY source, target) FROM pg_extension_update_paths('csat') WHERE path IS NOT NULL AND path !~ '--.*--'" | sed 's/^/update steps: /'
 dropdb up_fresh; dropdb up_chain
 
+# user data survives the last step: a 0.2 database with rules, a calendar, a watched
+# partitioned table, breaches, a stored sketch, mapped sources and rollups is
+# updated; every row is the same afterwards, KPI views answer the same, and
+# the watch now also covers partitions written directly (new in 0.3)
+PREV=$(psql -qXAt -d postgres -c "SELECT max(version) FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CUR'")
+createdb up_data
+psql -qX -v ON_ERROR_STOP=1 -d up_data >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION csat VERSION '$PREV';
+INSERT INTO csat.calendars VALUES ('office', 'Europe/Berlin', 'Mon-Fri 9-17');
+INSERT INTO csat.calendar_hours SELECT 'office', d, '09:00', '17:00' FROM generate_series(1, 5) d;
+INSERT INTO csat.rules (name, metric, warning, breach) VALUES ('delivery', 'delivery', 2 * 86400, 3 * 86400);
+INSERT INTO csat.rules (name, metric, segment, warning, breach, calendar) VALUES ('delivery_vip', 'delivery', 'vip', 86400, 2 * 86400, 'office');
+CREATE TABLE parcels (id bigint, segment text, shipped_at timestamptz NOT NULL, delivered_at timestamptz) PARTITION BY RANGE (shipped_at);
+CREATE TABLE parcels_1 PARTITION OF parcels FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+CREATE TABLE parcels_2 PARTITION OF parcels FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+INSERT INTO parcels SELECT g, CASE WHEN g % 5 = 0 THEN 'vip' END, timestamptz '2024-01-01' + g * interval '7 hours',
+       timestamptz '2024-01-01' + g * interval '7 hours' + (g % 97) * interval '1 hour' FROM generate_series(1, 200) g;
+SELECT csat.watch('parcels', 'delivery', 'id', start_column => 'shipped_at', end_column => 'delivered_at', segment_column => 'segment');
+CREATE TABLE stored AS SELECT g % 3 AS k, csat.sla_sketch(g::float8) AS s FROM generate_series(1, 5000) g GROUP BY 1;
+\set scale 0.002
+\set end_ts '''2026-11-22 12:00+00'''
+\set schema shop
+\i $ROOT/test/data/generate.sql
+INSERT INTO csat.settings (timezone) VALUES ('UTC');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id":"id","ordered_at":"created_at","exception":"has_exception","channel":"sales_channel","segment":"customer_segment"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id":"id","opened_at":"created","first_response_at":"first_reply_at","is_complaint":"complaint"}');
+SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id":"id","completed_at":"refunded_at"}');
+SELECT csat.refresh(true);
+SQL
+snapshot() {
+	psql -qXAt -v ON_ERROR_STOP=1 -d up_data <<'SQL'
+SELECT 'rules', count(*), md5(string_agg(r::text, ',' ORDER BY name)) FROM csat.rules r;
+SELECT 'calendars', count(*), md5(string_agg(c::text, ',' ORDER BY name)) FROM csat.calendars c;
+SELECT 'hours', count(*), md5(string_agg(h::text, ',' ORDER BY isodow)) FROM csat.calendar_hours h;
+SELECT 'watches', count(*), md5(string_agg(w::text, ',' ORDER BY source, metric)) FROM csat.watches w;
+SELECT 'breaches', count(*), md5(string_agg(b::text, ',' ORDER BY row_key, rule)) FROM csat.breaches b;
+SELECT 'sketches', count(*), md5(string_agg(s::text, ',' ORDER BY k)) FROM stored;
+SELECT 'sources', count(*), md5(string_agg(s::text, ',' ORDER BY kind, source)) FROM csat.sources s;
+SELECT 'rollup_daily', count(*), md5(string_agg(d::text, ',' ORDER BY d::text)) FROM csat.rollup_daily d;
+SELECT 'rollup_hourly', count(*), md5(string_agg(h::text, ',' ORDER BY h::text)) FROM csat.rollup_hourly h;
+SELECT 'kpi_monthly', count(*), md5(string_agg(k::text, ',' ORDER BY k::text)) FROM csat.kpi_monthly k;
+SQL
+}
+snapshot >"$T/data_before.txt"
+psql -qX -v ON_ERROR_STOP=1 -d up_data -c "ALTER EXTENSION csat UPDATE"
+snapshot >"$T/data_after.txt"
+sed "s/^/$PREV data: /" "$T/data_before.txt"
+diff -u "$T/data_before.txt" "$T/data_after.txt" && echo "user data identical after $PREV -> $CUR"
+grep -q '^breaches|[1-9]' "$T/data_before.txt" && grep -q '^rollup_daily|[1-9]' "$T/data_before.txt"
+# the existing watch now covers its partitions: a row written straight into one is flagged
+got=$(psql -qXAt -v ON_ERROR_STOP=1 -d up_data \
+	-c "INSERT INTO parcels_2 VALUES (9001, NULL, '2024-02-10', '2024-02-20')" \
+	-c "SELECT level FROM csat.breaches WHERE source = 'parcels'::regclass AND row_key = '9001'")
+[ "$got" = breach ] || { echo "direct partition write after the update not flagged: '$got'"; exit 1; }
+echo "direct partition write after the update: flagged ($got)"
+dropdb up_data
+
 # every suite, against the upgraded schema
 mkdir -p "$T/sql" "$T/expected"
 for f in "$ROOT"/sql/*.sql; do
