@@ -278,7 +278,8 @@ GRANT INSERT, UPDATE, SELECT ON chats TO regress_csat_writer;
 SET ROLE regress_csat_writer;
 INSERT INTO chats VALUES (1, '2024-01-01 10:00', '2024-01-01 10:05'), (2, '2024-01-01 10:00', '2024-01-01 10:00:30');
 UPDATE chats SET answered_at = '2024-01-01 10:02:30' WHERE id = 2;
-SELECT pg_temp.try($$SELECT count(*) FROM csat.breaches$$);
+-- row security: the writer (SELECT on chats) sees the breaches of chats, and no others
+SELECT source, row_key, level FROM csat.breaches ORDER BY source::text, row_key;
 SELECT pg_temp.try($$INSERT INTO csat.breaches (rule, source, row_key, observed, threshold, level, observed_at) VALUES ('frt', 'chats', '9', 1, 1, 'breach', now())$$);
 SELECT pg_temp.try($$SELECT csat.watch('tickets', 'other', 'id', value_column => 'id')$$);
 SELECT pg_temp.try($$SELECT csat.unwatch('chats', 'first_response')$$);

@@ -168,9 +168,22 @@ BEGIN
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed longer ago than older_than; returns how many';
+COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed longer ago than older_than, of the tables the caller may SELECT (row security on csat.breaches); returns how many';
 
 -- The objects of a trusted extension belong to the bootstrap superuser; the
 -- user who created the extension edits rules and breaches with plain SQL.
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON csat.rules, csat.breaches TO @extowner@;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON csat.rules TO @extowner@;
 GRANT SELECT ON csat.watches TO @extowner@;
+
+-- A breach reveals a row of its source table (key, value), so every role sees,
+-- and the extension owner changes, only the breaches of tables it may SELECT.
+-- ENABLE, not FORCE: the table's owner, as whom the breach-writing trigger writes,
+-- is not subject to it (nor are superusers).  A dropped source's OID makes
+-- has_table_privilege NULL: such rows are left to superusers.  TRUNCATE would
+-- bypass the policy, so only the owner has it.
+ALTER TABLE csat.breaches ENABLE ROW LEVEL SECURITY;
+CREATE POLICY breaches_of_readable_tables ON csat.breaches
+	USING (pg_catalog.has_table_privilege(source::pg_catalog.oid, 'SELECT'));
+COMMENT ON POLICY breaches_of_readable_tables ON csat.breaches IS 'a role sees, updates and deletes (and inserts) only breaches of tables it has SELECT on';
+GRANT SELECT ON csat.breaches TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON csat.breaches TO @extowner@;
