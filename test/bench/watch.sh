@@ -58,7 +58,7 @@ CREATE TABLE tsrc5 AS
 SELECT id, (abs(hashint8(id)) % 200000)::bigint AS customer_id,
        CASE WHEN id % 10 = 0 THEN 'vip' ELSE 'regular' END AS segment,
        (ARRAY['chat', 'email', 'phone'])[1 + id % 3] AS channel,
-       'Order ' || (id * 7919 % 1000003) || ': where is my parcel?' AS subject,
+       'Order ' || (id::bigint * 7919 % 1000003) || ': where is my parcel?' AS subject,
        opened_at, answered_at, 'answered'::text AS status
   FROM src5;
 CREATE TABLE tsrc35 AS SELECT t.id, t.customer_id, t.segment, t.channel, t.subject, s.opened_at, s.answered_at, t.status
