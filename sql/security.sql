@@ -175,12 +175,32 @@ SELECT day, orders FROM csat.rollup_daily WHERE channel = 'all' AND segment = 'a
 RESET ROLE;
 SELECT csat.unmap_source('orders');
 DROP TABLE a_orders, t1, t2;
+
+-- ---- the extension's owner (trusted install, not superuser) maps its own
+-- table, sets the time zone, refreshes and passes a KPI view on to b
+GRANT CREATE ON SCHEMA public TO regress_csat_owner;
+SET ROLE regress_csat_owner;
+CREATE TABLE owner_orders (order_id int, ordered_at timestamptz);
+INSERT INTO owner_orders SELECT g, '2024-02-01 00:00+00'::timestamptz + g * interval '5 h' FROM generate_series(1, 12) g;
+SELECT csat.map_source('orders', 'owner_orders');
+INSERT INTO csat.settings (timezone) VALUES ('UTC') ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone;
+SELECT full_rebuild, hours_touched, days_touched FROM csat.refresh(true);
+SELECT period_start, orders FROM csat.kpi_daily WHERE channel = 'all' AND segment = 'all' ORDER BY 1;
+GRANT SELECT ON csat.kpi_daily TO regress_csat_b;
+SET ROLE regress_csat_b;
+SELECT sum(orders) AS orders_b_sees FROM csat.kpi_daily WHERE channel = 'all' AND segment = 'all';
+SELECT pg_temp.try($$SELECT count(*) FROM csat.kpi_monthly$$);
+SET ROLE regress_csat_owner;
+SELECT csat.unmap_source('orders');
+DROP TABLE owner_orders;
+RESET ROLE;
 RESET timezone;
 
 -- clean up the cluster-wide roles
 DROP EXTENSION csat;
 DROP SCHEMA csat;
 DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM regress_csat_owner', current_database()); END $$;
+REVOKE CREATE ON SCHEMA public FROM regress_csat_owner;
 DROP ROLE regress_csat_owner;
 DROP OWNED BY regress_csat_a, regress_csat_b;
 DROP ROLE regress_csat_a, regress_csat_b;

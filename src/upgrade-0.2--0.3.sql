@@ -46,3 +46,18 @@ BEGIN
 	END IF;
 END $$;
 COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed longer ago than older_than, of the tables the caller may SELECT (row security on csat.breaches); returns how many';
+
+-- ==== least privilege (issue 6): the extension owner of a trusted install maps
+-- sources and refreshes; 0.2 granted it nothing of the views family.  As above,
+-- the grants go to the owner recorded in pg_extension, not to whoever updates.
+DO $$
+DECLARE
+	owner_name text := (SELECT e.extowner::pg_catalog.regrole::text FROM pg_catalog.pg_extension e
+						WHERE e.extname OPERATOR(pg_catalog.=) 'csat');
+BEGIN
+	EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON csat.settings, csat.sources, csat.rollup_hourly,'
+		' csat.rollup_daily, csat.rollup_state, csat.refresh_log TO %s', owner_name);
+	EXECUTE pg_catalog.format('GRANT DELETE ON csat.changes TO %s', owner_name);
+	EXECUTE pg_catalog.format('GRANT SELECT ON csat.refresh_status, csat.kpi_hourly, csat.kpi_daily, csat.kpi_weekly,'
+		' csat.kpi_monthly TO %s WITH GRANT OPTION', owner_name);
+END $$;

@@ -1000,3 +1000,13 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION csat.unschedule_refresh() IS
 'removes the pg_cron jobs csat.schedule_refresh() created for this database (the caller''s); returns how many were removed; ERROR 55000 with a hint when pg_cron is not installed here';
+
+-- The objects of a trusted extension belong to the bootstrap superuser; the
+-- user who created the extension maps sources, sets the time zone and runs
+-- refresh (which writes the rollups with the caller's rights), and may pass
+-- read access to the KPI views on to dashboard roles.
+GRANT SELECT, INSERT, UPDATE, DELETE ON csat.settings, csat.sources, csat.rollup_hourly,
+	csat.rollup_daily, csat.rollup_state, csat.refresh_log TO @extowner@;
+GRANT DELETE ON csat.changes TO @extowner@;
+GRANT SELECT ON csat.refresh_status, csat.kpi_hourly, csat.kpi_daily, csat.kpi_weekly,
+	csat.kpi_monthly TO @extowner@ WITH GRANT OPTION;
