@@ -524,7 +524,10 @@ COMMENT ON FUNCTION csat.rollup_measures() IS
 'the measures kept in csat.rollup_hourly/daily and, per source kind, the aggregate computing each (CSAT answers: scale_max 5 (the default) and score 1-5; NPS answers: scale_max 10 and score 0-10; weight NULL counts as 1; durations that are negative are left out of the sketches)';
 
 -- The INSERT that recomputes csat.rollup_hourly: over everything, or (ranged) over the
--- hours in [$2[i], $3[i]); $1 is the time zone.
+-- hours in [$2[i], $3[i]); $1 is the time zone.  Each kind is aggregated by hour,
+-- channel and segment only (a plain GROUP BY, which Citus splits across shards when
+-- the source is a distributed table: it refuses GROUPING SETS there); the 'all'
+-- rows are then rolled up from those few rows, not from the source rows again.
 CREATE FUNCTION csat.rollup_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -539,6 +542,7 @@ DECLARE
 	outer_sel text;
 	pcol text;
 	same_type boolean;
+	distributed boolean := false;
 BEGIN
 	FOREACH k IN ARRAY ARRAY['orders', 'tickets', 'surveys', 'returns'] LOOP
 		IF to_regclass('csat.' || k) IS NOT NULL THEN
@@ -549,9 +553,9 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	SELECT string_agg(quote_ident(rm.name), ', ' ORDER BY rm.ord),
-		   string_agg(CASE WHEN rm.is_sketch THEN format('csat.rollup(u.%I)', rm.name)
-						   WHEN rm.name IN ('score_sum', 'weight_sum', 'weighted_sum') THEN format('sum(u.%I)', rm.name)
-						   ELSE format('sum(u.%I)::bigint', rm.name) END, ', ' ORDER BY rm.ord)
+		   string_agg(CASE WHEN rm.is_sketch THEN format('csat.rollup(u.%1$I) AS %1$I', rm.name)
+						   WHEN rm.name IN ('score_sum', 'weight_sum', 'weighted_sum') THEN format('sum(u.%1$I) AS %1$I', rm.name)
+						   ELSE format('sum(u.%1$I)::bigint AS %1$I', rm.name) END, ', ' ORDER BY rm.ord)
 	  INTO collist, outer_sel
 	  FROM csat.rollup_measures() rm WHERE has_sketch OR NOT rm.is_sketch;
 
@@ -569,10 +573,23 @@ BEGIN
 				SELECT (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.orders'::regclass AND a.attname = 'order_id')
 					 = (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.returns'::regclass AND a.attname = 'order_id')
 				  INTO same_type;
-				src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN LATERAL (SELECT o.channel, o.segment'
-					|| ' FROM csat.orders o WHERE '
-					|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END
-					|| ' LIMIT 1) o ON true';
+				-- (a Citus distributed source cannot be joined LATERAL with LIMIT: there, one
+				-- order per order_id is picked by DISTINCT ON and joined instead)
+				IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+					EXECUTE 'SELECT EXISTS (SELECT FROM csat.sources s JOIN pg_catalog.pg_dist_partition p'
+							' ON p.logicalrelid OPERATOR(pg_catalog.=) s.source WHERE s.kind IN (''orders'', ''returns''))'
+					   INTO distributed;
+				END IF;
+				IF distributed THEN
+					src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN (SELECT DISTINCT ON (o.order_id)'
+						|| ' o.order_id, o.channel, o.segment FROM csat.orders o ORDER BY o.order_id) o ON '
+						|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END;
+				ELSE
+					src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN LATERAL (SELECT o.channel, o.segment'
+						|| ' FROM csat.orders o WHERE '
+						|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END
+						|| ' LIMIT 1) o ON true';
+				END IF;
 			ELSE
 				src := 'SELECT t.*, NULL::text AS channel, NULL::text AS segment FROM csat.returns t';
 			END IF;
@@ -584,17 +601,25 @@ BEGIN
 								 ' ON t.%1$I >= r.lo AND t.%1$I < r.hi', pcol);
 		END IF;
 		parts := parts || format(
-			'SELECT x.h AS hour, CASE WHEN grouping(x.c) = 1 THEN ''all'' ELSE x.c END AS channel,'
-			' CASE WHEN grouping(x.s) = 1 THEN ''all'' ELSE x.s END AS segment, %s'
+			'SELECT x.h AS hour, x.c AS channel, x.s AS segment, %s'
 			' FROM (SELECT date_trunc(''hour'', y.%I, $1) AS h, coalesce(y.channel, ''unknown'') AS c,'
 			' coalesce(y.segment, ''unknown'') AS s, %s y.* FROM (%s) y WHERE y.%I IS NOT NULL) x'
-			' GROUP BY GROUPING SETS ((x.h, x.c, x.s), (x.h, x.c), (x.h, x.s), (x.h))',
+			' GROUP BY x.h, x.c, x.s',
 			sel, pcol,
 			CASE WHEN k = 'surveys' THEN 'coalesce(y.scale_max, 5) AS sc, coalesce(y.weight, 1) AS w,' ELSE '' END,
 			src, pcol);
 	END LOOP;
-	RETURN format('INSERT INTO csat.rollup_hourly (hour, channel, segment, %s) SELECT u.hour, u.channel, u.segment, %s'
-				  ' FROM (%s) u GROUP BY u.hour, u.channel, u.segment',
+	-- f: one row per hour, channel and segment over every kind (MATERIALIZED: Citus runs
+	-- it as a distributed subplan, the grouping sets then read its result locally;
+	-- sorted, so that the sketches are merged group by group rather than in a hash
+	-- table that outgrows work_mem)
+	RETURN format('WITH f AS MATERIALIZED (SELECT u.hour, u.channel, u.segment, %2$s'
+				  ' FROM (%3$s) u GROUP BY u.hour, u.channel, u.segment)'
+				  ' INSERT INTO csat.rollup_hourly (hour, channel, segment, %1$s)'
+				  ' SELECT u.hour, CASE WHEN grouping(u.channel) = 1 THEN ''all'' ELSE u.channel END,'
+				  ' CASE WHEN grouping(u.segment) = 1 THEN ''all'' ELSE u.segment END, %2$s'
+				  ' FROM (SELECT f.* FROM f ORDER BY f.hour, f.channel, f.segment) u'
+				  ' GROUP BY GROUPING SETS ((u.hour, u.channel, u.segment), (u.hour, u.channel), (u.hour, u.segment), (u.hour))',
 				  collist, outer_sel, array_to_string(parts, ' UNION ALL '));
 END $$;
 COMMENT ON FUNCTION csat.rollup_sql(boolean) IS
