@@ -365,6 +365,7 @@ DECLARE
 	rel record;
 	allowed text;
 	trig text;
+	sharded boolean := false;
 BEGIN
 	IF kind IS NULL OR source IS NULL THEN
 		RAISE EXCEPTION 'kind and source must not be null' USING ERRCODE = '22004';
@@ -443,20 +444,30 @@ BEGIN
 	FOR k IN SELECT tg.tgname FROM pg_trigger tg WHERE tg.tgrelid = source AND tg.tgname LIKE trig || '\_%' LOOP
 		EXECUTE format('DROP TRIGGER %I ON %s', k, source);
 	END LOOP;
-	col := resolved ->> csat.period_column(kind);
-	EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_ins', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_upd', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS csat_old'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_del', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_trunc', source, kind, col);
+	-- but none on a Citus distributed or reference table: its triggers would fire on the
+	-- workers' shards and note the changes there, where csat.refresh() never looks (it
+	-- rebuilds everything while such a table is mapped)
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = $1'
+				' AND NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO sharded USING source;
+	END IF;
+	IF NOT sharded THEN
+		col := resolved ->> csat.period_column(kind);
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_ins', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_upd', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS csat_old'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_del', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_trunc', source, kind, col);
+	END IF;
 	-- a new or changed mapping invalidates every period
 	INSERT INTO csat.changes (kind, hour) VALUES (kind, NULL);
 END $$;
 COMMENT ON FUNCTION csat.map_source(text, regclass, jsonb) IS
-'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers; mapping the same table again replaces its mapping';
+'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (none on a Citus distributed or reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
 
 CREATE FUNCTION csat.unmap_source(kind text, source regclass DEFAULT NULL)
 RETURNS bigint
@@ -680,6 +691,13 @@ BEGIN
 		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL),
 		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind = 'orders:returns')
 	  INTO rebuild, utc_hours, order_hours FROM d;
+	-- a Citus distributed or reference source has no change tracking (csat.map_source
+	-- installs none): rebuild everything while one is mapped
+	IF NOT rebuild AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM csat.sources s JOIN pg_dist_partition p ON p.logicalrelid = s.source'
+				' WHERE NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO rebuild;
+	END IF;
 	-- returns take channel and segment from their order: an order updated in these
 	-- hours moves its returns' hours too (an order deleted with returns left behind,
 	-- or inserted after its returns, is only corrected by a full refresh)
@@ -745,7 +763,7 @@ BEGIN
 	RETURN res;
 END $$;
 COMMENT ON FUNCTION csat.refresh(boolean) IS
-'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
 -- ---------------------------------------------------------------- KPI views
 -- Built by one DO block from a template, so the four views share one definition and
