@@ -398,13 +398,14 @@ fi
 SCALE=${CSAT_CITUS_SCALE:-0.05}
 qd() { q "$C" "$@"; }
 qs() { "$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d csat_single -qAtX -v ON_ERROR_STOP=1 -F '|' "$@"; }
-# same_rows NAME QUERY: the query on the coordinator's postgres and on csat_single
+# same_rows NAME QUERY [COLUMN-NAMES]: the query on the coordinator's postgres and on csat_single
 same_rows() {
-	local name=$1 sql=$2
+	local name=$1 sql=$2 cols=${3:-}
 	q "$C" -c "$sql" >"$DIR/d.out" 2>"$DIR/d.err" || { head -3 "$DIR/d.err"; record "$name" 1; return; }
 	qs -c "$sql" >"$DIR/l.out" 2>"$DIR/l.err" || { head -3 "$DIR/l.err"; record "$name" 1; return; }
 	if [ -s "$DIR/l.out" ] && [ "$(wc -l <"$DIR/d.out")" = "$(wc -l <"$DIR/l.out")" ] &&
-		paste -d'#' "$DIR/d.out" "$DIR/l.out" | awk '
+		paste -d'#' "$DIR/d.out" "$DIR/l.out" | awk -v cols="$cols" '
+		BEGIN { split(cols, cn, " ") }
 		function num(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/ }
 		{
 			split($0, h, "#"); nd = split(h[1], d, "|"); nl = split(h[2], l, "|");
@@ -419,9 +420,15 @@ same_rows() {
 					bad = 1; print "   row " NR " (" d[1] " " d[2] " " d[3] "), column " i ": " d[i] " vs " l[i]; exit 1
 				}
 				differ++; if (diff / m > worst) worst = diff / m
+				byc[i]++
 			}
 		}
-		END { if (bad) exit 1; printf("   %d rows x %d columns, %d values not bit-identical, worst difference %g (relative, absolute below 1)\n", NR, nd, differ + 0, worst + 0) }'; then
+		END {
+			if (bad) exit 1
+			printf("   %d rows x %d columns, %d values not bit-identical, worst difference %g (relative, absolute below 1)\n", NR, nd, differ + 0, worst + 0)
+			for (i = 1; i <= nd; i++) if (byc[i]) w = w " " (i in cn ? cn[i] : i) "(" byc[i] ")"
+			if (w != "") print "   not bit-identical in:" w
+		}'; then
 		record "$name" 0
 	else
 		echo "   distributed ($(wc -l <"$DIR/d.out") rows) vs single node ($(wc -l <"$DIR/l.out") rows) differ"
@@ -431,7 +438,8 @@ same_rows() {
 kpi_views_equal() { # kpi_views_equal STEP
 	local v
 	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly; do
-		same_rows "mapped/$1/$v" "SELECT * FROM csat.$v ORDER BY period_start, channel, segment"
+		same_rows "mapped/$1/$v" "SELECT * FROM csat.$v ORDER BY period_start, channel, segment" \
+			"$(q "$C" -c "SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'csat.$v'::regclass AND attnum > 0")"
 	done
 }
 mapped_sources_vs_single_node() {
