@@ -365,6 +365,7 @@ DECLARE
 	rel record;
 	allowed text;
 	trig text;
+	sharded boolean := false;
 BEGIN
 	IF kind IS NULL OR source IS NULL THEN
 		RAISE EXCEPTION 'kind and source must not be null' USING ERRCODE = '22004';
@@ -443,20 +444,30 @@ BEGIN
 	FOR k IN SELECT tg.tgname FROM pg_trigger tg WHERE tg.tgrelid = source AND tg.tgname LIKE trig || '\_%' LOOP
 		EXECUTE format('DROP TRIGGER %I ON %s', k, source);
 	END LOOP;
-	col := resolved ->> csat.period_column(kind);
-	EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_ins', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_upd', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS csat_old'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_del', source, kind, col);
-	EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
-				   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_trunc', source, kind, col);
+	-- but none on a Citus distributed or reference table: its triggers would fire on the
+	-- workers' shards and note the changes there, where csat.refresh() never looks (it
+	-- rebuilds everything while such a table is mapped)
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = $1'
+				' AND NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO sharded USING source;
+	END IF;
+	IF NOT sharded THEN
+		col := resolved ->> csat.period_column(kind);
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_ins', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_upd', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS csat_old'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_del', source, kind, col);
+		EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_trunc', source, kind, col);
+	END IF;
 	-- a new or changed mapping invalidates every period
 	INSERT INTO csat.changes (kind, hour) VALUES (kind, NULL);
 END $$;
 COMMENT ON FUNCTION csat.map_source(text, regclass, jsonb) IS
-'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers; mapping the same table again replaces its mapping';
+'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (none on a Citus distributed or reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
 
 CREATE FUNCTION csat.unmap_source(kind text, source regclass DEFAULT NULL)
 RETURNS bigint
@@ -524,7 +535,10 @@ COMMENT ON FUNCTION csat.rollup_measures() IS
 'the measures kept in csat.rollup_hourly/daily and, per source kind, the aggregate computing each (CSAT answers: scale_max 5 (the default) and score 1-5; NPS answers: scale_max 10 and score 0-10; weight NULL counts as 1; durations that are negative are left out of the sketches)';
 
 -- The INSERT that recomputes csat.rollup_hourly: over everything, or (ranged) over the
--- hours in [$2[i], $3[i]); $1 is the time zone.
+-- hours in [$2[i], $3[i]); $1 is the time zone.  Each kind is aggregated by hour,
+-- channel and segment only (a plain GROUP BY, which Citus splits across shards when
+-- the source is a distributed table: it refuses GROUPING SETS there); the 'all'
+-- rows are then rolled up from those few rows, not from the source rows again.
 CREATE FUNCTION csat.rollup_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -539,6 +553,7 @@ DECLARE
 	outer_sel text;
 	pcol text;
 	same_type boolean;
+	distributed boolean := false;
 BEGIN
 	FOREACH k IN ARRAY ARRAY['orders', 'tickets', 'surveys', 'returns'] LOOP
 		IF to_regclass('csat.' || k) IS NOT NULL THEN
@@ -549,9 +564,9 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	SELECT string_agg(quote_ident(rm.name), ', ' ORDER BY rm.ord),
-		   string_agg(CASE WHEN rm.is_sketch THEN format('csat.rollup(u.%I)', rm.name)
-						   WHEN rm.name IN ('score_sum', 'weight_sum', 'weighted_sum') THEN format('sum(u.%I)', rm.name)
-						   ELSE format('sum(u.%I)::bigint', rm.name) END, ', ' ORDER BY rm.ord)
+		   string_agg(CASE WHEN rm.is_sketch THEN format('csat.rollup(u.%1$I) AS %1$I', rm.name)
+						   WHEN rm.name IN ('score_sum', 'weight_sum', 'weighted_sum') THEN format('sum(u.%1$I) AS %1$I', rm.name)
+						   ELSE format('sum(u.%1$I)::bigint AS %1$I', rm.name) END, ', ' ORDER BY rm.ord)
 	  INTO collist, outer_sel
 	  FROM csat.rollup_measures() rm WHERE has_sketch OR NOT rm.is_sketch;
 
@@ -569,10 +584,23 @@ BEGIN
 				SELECT (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.orders'::regclass AND a.attname = 'order_id')
 					 = (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = 'csat.returns'::regclass AND a.attname = 'order_id')
 				  INTO same_type;
-				src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN LATERAL (SELECT o.channel, o.segment'
-					|| ' FROM csat.orders o WHERE '
-					|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END
-					|| ' LIMIT 1) o ON true';
+				-- (a Citus distributed source cannot be joined LATERAL with LIMIT: there, one
+				-- order per order_id is picked by DISTINCT ON and joined instead)
+				IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+					EXECUTE 'SELECT EXISTS (SELECT FROM csat.sources s JOIN pg_catalog.pg_dist_partition p'
+							' ON p.logicalrelid OPERATOR(pg_catalog.=) s.source WHERE s.kind IN (''orders'', ''returns''))'
+					   INTO distributed;
+				END IF;
+				IF distributed THEN
+					src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN (SELECT DISTINCT ON (o.order_id)'
+						|| ' o.order_id, o.channel, o.segment FROM csat.orders o ORDER BY o.order_id) o ON '
+						|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END;
+				ELSE
+					src := 'SELECT t.*, o.channel, o.segment FROM csat.returns t LEFT JOIN LATERAL (SELECT o.channel, o.segment'
+						|| ' FROM csat.orders o WHERE '
+						|| CASE WHEN same_type THEN 'o.order_id = t.order_id' ELSE 'o.order_id::text = t.order_id::text' END
+						|| ' LIMIT 1) o ON true';
+				END IF;
 			ELSE
 				src := 'SELECT t.*, NULL::text AS channel, NULL::text AS segment FROM csat.returns t';
 			END IF;
@@ -584,17 +612,25 @@ BEGIN
 								 ' ON t.%1$I >= r.lo AND t.%1$I < r.hi', pcol);
 		END IF;
 		parts := parts || format(
-			'SELECT x.h AS hour, CASE WHEN grouping(x.c) = 1 THEN ''all'' ELSE x.c END AS channel,'
-			' CASE WHEN grouping(x.s) = 1 THEN ''all'' ELSE x.s END AS segment, %s'
+			'SELECT x.h AS hour, x.c AS channel, x.s AS segment, %s'
 			' FROM (SELECT date_trunc(''hour'', y.%I, $1) AS h, coalesce(y.channel, ''unknown'') AS c,'
 			' coalesce(y.segment, ''unknown'') AS s, %s y.* FROM (%s) y WHERE y.%I IS NOT NULL) x'
-			' GROUP BY GROUPING SETS ((x.h, x.c, x.s), (x.h, x.c), (x.h, x.s), (x.h))',
+			' GROUP BY x.h, x.c, x.s',
 			sel, pcol,
 			CASE WHEN k = 'surveys' THEN 'coalesce(y.scale_max, 5) AS sc, coalesce(y.weight, 1) AS w,' ELSE '' END,
 			src, pcol);
 	END LOOP;
-	RETURN format('INSERT INTO csat.rollup_hourly (hour, channel, segment, %s) SELECT u.hour, u.channel, u.segment, %s'
-				  ' FROM (%s) u GROUP BY u.hour, u.channel, u.segment',
+	-- f: one row per hour, channel and segment over every kind (MATERIALIZED: Citus runs
+	-- it as a distributed subplan, the grouping sets then read its result locally;
+	-- sorted, so that the sketches are merged group by group rather than in a hash
+	-- table that outgrows work_mem)
+	RETURN format('WITH f AS MATERIALIZED (SELECT u.hour, u.channel, u.segment, %2$s'
+				  ' FROM (%3$s) u GROUP BY u.hour, u.channel, u.segment)'
+				  ' INSERT INTO csat.rollup_hourly (hour, channel, segment, %1$s)'
+				  ' SELECT u.hour, CASE WHEN grouping(u.channel) = 1 THEN ''all'' ELSE u.channel END,'
+				  ' CASE WHEN grouping(u.segment) = 1 THEN ''all'' ELSE u.segment END, %2$s'
+				  ' FROM (SELECT f.* FROM f ORDER BY f.hour, f.channel, f.segment) u'
+				  ' GROUP BY GROUPING SETS ((u.hour, u.channel, u.segment), (u.hour, u.channel), (u.hour, u.segment), (u.hour))',
 				  collist, outer_sel, array_to_string(parts, ' UNION ALL '));
 END $$;
 COMMENT ON FUNCTION csat.rollup_sql(boolean) IS
@@ -655,6 +691,13 @@ BEGIN
 		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL),
 		   array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind = 'orders:returns')
 	  INTO rebuild, utc_hours, order_hours FROM d;
+	-- a Citus distributed or reference source has no change tracking (csat.map_source
+	-- installs none): rebuild everything while one is mapped
+	IF NOT rebuild AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM csat.sources s JOIN pg_dist_partition p ON p.logicalrelid = s.source'
+				' WHERE NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO rebuild;
+	END IF;
 	-- returns take channel and segment from their order: an order updated in these
 	-- hours moves its returns' hours too (an order deleted with returns left behind,
 	-- or inserted after its returns, is only corrected by a full refresh)
@@ -720,7 +763,7 @@ BEGIN
 	RETURN res;
 END $$;
 COMMENT ON FUNCTION csat.refresh(boolean) IS
-'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
 -- ---------------------------------------------------------------- KPI views
 -- Built by one DO block from a template, so the four views share one definition and

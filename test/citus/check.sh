@@ -11,8 +11,9 @@
 # It then checks or prints what else matters on a cluster: scalar functions
 # over split results (Wilson bounds, checks), FILTER, HAVING, window functions,
 # EXPLAIN ANALYZE, ORDER BY/DISTINCT inside aggregates, an internal-state
-# aggregate for contrast, calendars read inside split aggregates, watched and
-# mapped distributed tables (when those families are present), partial states
+# aggregate for contrast, calendars read inside split aggregates, watched Citus
+# tables, mapped distributed sources with csat.refresh and the KPI views against a
+# single node (when those families are present), partial states
 # under workers' extra_float_digits, and extension propagation (DROP/CREATE,
 # ALTER EXTENSION UPDATE, a fourth node added later on port +3).
 #
@@ -24,6 +25,7 @@
 #
 #   CSAT_CITUS_PORT  first of four ports (default 9700)
 #   CSAT_CITUS_ROWS  rows of the test table (default 300000)
+#   CSAT_CITUS_SCALE scale of the demo data for the mapped sources (default 0.05)
 #   CSAT_CITUS_KEEP  1: leave the servers running (prints how to stop)
 # Exit status 0 when every check passed.
 set -uo pipefail
@@ -387,6 +389,154 @@ SQL
 	[ -z "$r" ] && same_results "equal/sla_attainment(business_elapsed), reference calendars" "$sql" exact
 fi
 
+# ---- mapped distributed sources against a single node ------------------------
+# The demo data (test/data/generate.sql, CSAT_CITUS_SCALE, default 0.05 = 50k
+# orders) twice: as four distributed tables mapped on the coordinator, and as
+# plain tables in a second database of the coordinator (csat_single, csat only).
+# Same rules and settings (a half-hour time zone, a baseline); csat.refresh(true),
+# then writes of every kind and csat.refresh() (a full rebuild on the cluster, an
+# incremental one on the single node); every KPI view must agree (exactly; floats
+# to 1e-12, relative to the value, absolute below 1).
+SCALE=${CSAT_CITUS_SCALE:-0.05}
+qd() { q "$C" "$@"; }
+qs() { "$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d csat_single -qAtX -v ON_ERROR_STOP=1 -F '|' "$@"; }
+# same_rows NAME QUERY [COLUMN-NAMES]: the query on the coordinator's postgres and on csat_single
+same_rows() {
+	local name=$1 sql=$2 cols=${3:-}
+	q "$C" -c "$sql" >"$DIR/d.out" 2>"$DIR/d.err" || { head -3 "$DIR/d.err"; record "$name" 1; return; }
+	qs -c "$sql" >"$DIR/l.out" 2>"$DIR/l.err" || { head -3 "$DIR/l.err"; record "$name" 1; return; }
+	if [ -s "$DIR/l.out" ] && [ "$(wc -l <"$DIR/d.out")" = "$(wc -l <"$DIR/l.out")" ] &&
+		paste -d'#' "$DIR/d.out" "$DIR/l.out" | awk -v cols="$cols" '
+		BEGIN { split(cols, cn, " ") }
+		function num(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/ }
+		{
+			split($0, h, "#"); nd = split(h[1], d, "|"); nl = split(h[2], l, "|");
+			if (nd != nl) { bad = 1; print "   row " NR ": " nd " vs " nl " columns"; exit 1 }
+			for (i = 1; i <= nd; i++) {
+				if ((d[i] "") == (l[i] "")) continue
+				# floats: relative to the larger value, absolute below 1 (differences
+				# such as *_mom cancel digits)
+				diff = d[i] - l[i]; if (diff < 0) diff = -diff
+				m = (d[i] < 0 ? -d[i] : d[i]); mb = (l[i] < 0 ? -l[i] : l[i]); if (mb > m) m = mb; if (m < 1) m = 1
+				if (!num(d[i]) || !num(l[i]) || diff > 1e-12 * m) {
+					bad = 1; print "   row " NR " (" d[1] " " d[2] " " d[3] "), column " i ": " d[i] " vs " l[i]; exit 1
+				}
+				differ++; if (diff / m > worst) worst = diff / m
+				byc[i]++
+			}
+		}
+		END {
+			if (bad) exit 1
+			printf("   %d rows x %d columns, %d values not bit-identical, worst difference %g (relative, absolute below 1)\n", NR, nd, differ + 0, worst + 0)
+			for (i = 1; i <= nd; i++) if (byc[i]) w = w " " (i in cn ? cn[i] : i) "(" byc[i] ")"
+			if (w != "") print "   not bit-identical in:" w
+		}'; then
+		record "$name" 0
+	else
+		echo "   distributed ($(wc -l <"$DIR/d.out") rows) vs single node ($(wc -l <"$DIR/l.out") rows) differ"
+		record "$name" 1
+	fi
+}
+kpi_views_equal() { # kpi_views_equal STEP
+	local v
+	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly; do
+		same_rows "mapped/$1/$v" "SELECT * FROM csat.$v ORDER BY period_start, channel, segment" \
+			"$(q "$C" -c "SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'csat.$v'::regclass AND attnum > 0")"
+	done
+}
+mapped_sources_vs_single_node() {
+	echo "== mapped distributed sources vs a single node (demo data, scale $SCALE)"
+	local ok=0 db r t st
+	q "$C" -c 'CREATE DATABASE csat_single' >/dev/null 2>&1 || ok=1
+	qs -c 'CREATE EXTENSION csat' || ok=1
+	for db in postgres csat_single; do
+		"$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d "$db" -qX -v ON_ERROR_STOP=1 -v scale="$SCALE" \
+			-v end_ts="'2026-11-22 12:00+00'" -f "$ROOT/test/data/generate.sql" >/dev/null || ok=1
+	done
+	q "$C" >/dev/null 2>&1 <<'SQL' || ok=1
+SELECT create_distributed_table('shop.orders', 'id');
+SELECT create_distributed_table('shop.tickets', 'id', colocate_with => 'shop.orders');
+SELECT create_distributed_table('shop.surveys', 'id', colocate_with => 'shop.orders');
+SELECT create_distributed_table('shop.returns', 'id', colocate_with => 'shop.orders');
+SELECT truncate_local_data_after_distributing_table(t)
+  FROM unnest(ARRAY['shop.orders', 'shop.tickets', 'shop.surveys', 'shop.returns']::regclass[]) t;
+SQL
+	# the same rows in both
+	for t in orders tickets surveys returns; do
+		[ "$(q "$C" -c "SELECT count(*), sum(hashtext(t::text)) FROM shop.$t t")" = "$(qs -c "SELECT count(*), sum(hashtext(t::text)) FROM shop.$t t")" ] || ok=1
+	done
+	echo "   rows: $(q "$C" -c "SELECT string_agg(t || ' ' || n, ', ') FROM (VALUES ('orders', (SELECT count(*) FROM shop.orders)), ('tickets', (SELECT count(*) FROM shop.tickets)), ('surveys', (SELECT count(*) FROM shop.surveys)), ('returns', (SELECT count(*) FROM shop.returns))) v(t, n)"), distributed in $(q "$C" -c "SELECT count(*) FROM citus_shards WHERE table_name::text LIKE 'shop.%'") shards"
+	if [ -n "$(q "$C" -c "SELECT to_regclass('csat.rules')")" ]; then
+		q "$C" -c 'COPY csat.rules TO STDOUT' | qs -c 'COPY csat.rules FROM STDIN' || ok=1
+	fi
+	for db in qd qs; do
+		$db >/dev/null <<'SQL' || ok=1
+SET citus.enable_unsafe_triggers = on;
+INSERT INTO csat.settings (timezone, baseline_start, baseline_end) VALUES ('Asia/Kolkata', '2026-01-01', '2026-01-31')
+ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone, baseline_start = EXCLUDED.baseline_start, baseline_end = EXCLUDED.baseline_end;
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
+SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
+SQL
+	done
+	record mapped/setup "$ok"
+	[ "$ok" = 0 ] || return
+	# full refresh: Citus splits the hour/channel/segment aggregation over the shards
+	for db in qd qs; do
+		r=$($db -c 'SELECT round(duration_s::numeric, 2) || $$ s, $$ || hours_touched || $$ hours$$ FROM csat.refresh(true)' 2>&1 | head -3)
+		echo "   csat.refresh(true) ($([ $db = qd ] && echo distributed || echo single node)): $r"
+		case $r in *ERROR*) record "mapped/refresh-full/$db" 1 ;; *) record "mapped/refresh-full/$db" 0 ;; esac
+	done
+	kpi_views_equal full
+	# writes of every kind in the last week: inserts, an update, a delete
+	for db in qd qs; do
+		$db >/dev/null <<'SQL' || ok=1
+INSERT INTO shop.orders
+SELECT 90000000 + g, ts, ts + interval '3 days', CASE WHEN g % 4 <> 0 THEN ts + interval '30 hours' END, g % 50 = 0,
+       (ARRAY['app', 'web', 'mini'])[1 + g % 3], CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END, 'm01'
+  FROM generate_series(1, 400) g, LATERAL (SELECT timestamptz '2026-11-16 00:00+00' + g * interval '17 minutes') t(ts);
+INSERT INTO shop.tickets
+SELECT 90000000 + g, 90000000 + g, ts, ts + (g % 900) * interval '1 second', CASE WHEN g % 3 = 0 THEN ts + interval '5 hours' END,
+       g % 5 = 0, (ARRAY['chat', 'email', 'phone'])[1 + g % 3], 'normal', CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END
+  FROM generate_series(1, 300) g, LATERAL (SELECT timestamptz '2026-11-17 00:00+00' + g * interval '13 minutes') t(ts);
+INSERT INTO shop.surveys
+SELECT 90000000 + g, ts, CASE WHEN g % 3 = 0 THEN g % 11 ELSE 1 + g % 5 END, CASE WHEN g % 3 = 0 THEN 10 ELSE 5 END,
+       0.3, 'service', 'chat', 'regular', NULL
+  FROM generate_series(1, 300) g, LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '11 minutes') t(ts);
+INSERT INTO shop.returns
+SELECT 90000000 + g, 90000000 + g, ts, CASE WHEN g % 2 = 0 THEN ts + interval '2 days' END, 'late'
+  FROM generate_series(1, 100) g, LATERAL (SELECT timestamptz '2026-11-19 00:00+00' + g * interval '23 minutes') t(ts);
+UPDATE shop.tickets SET complaint = NOT complaint WHERE created >= '2026-11-15' AND id % 3 = 0;
+UPDATE shop.orders SET sales_channel = 'web' WHERE created_at >= '2026-11-01' AND id % 13 = 0;
+DELETE FROM shop.surveys WHERE answered_at >= '2026-11-15' AND id % 7 = 0;
+SQL
+	done
+	record mapped/writes "$ok"
+	echo "   after the writes, csat.changes rows per node (distributed):$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done); single node: $(qs -c 'SELECT count(*) FROM csat.changes')"
+	# csat.map_source put no triggers on the distributed tables: csat.refresh() rebuilds everything
+	for db in qd qs; do
+		r=$($db -c 'SELECT round(duration_s::numeric, 2) || $$ s, $$ || hours_touched || $$ hours, full rebuild: $$ || full_rebuild FROM csat.refresh()' 2>&1 | head -3)
+		echo "   csat.refresh() ($([ $db = qd ] && echo distributed || echo single node)): $r"
+		case $db/$r in *ERROR*) st=1 ;; qd/*'full rebuild: true') st=0 ;; qs/*'full rebuild: false') st=0 ;; *) st=1 ;; esac
+		record "mapped/refresh-after-writes/$db" $st
+	done
+	kpi_views_equal after-writes
+	unmap "ARRAY['orders', 'tickets', 'surveys', 'returns']"
+}
+# unmap KINDS-ARRAY: csat.unmap_source, retried in sequential mode when Citus asks for it
+# (a view over a distributed table is a distributed view: replacing it after a parallel
+# operation in the same transaction fails)
+unmap() {
+	local r mode
+	for mode in parallel sequential; do
+		r=$(q "$C" -c "SET citus.multi_shard_modify_mode = '$mode'" \
+			-c "SELECT sum(csat.unmap_source(k)) FROM unnest($1) k" 2>&1 | head -1)
+		echo "   csat.unmap_source($1) (citus.multi_shard_modify_mode = $mode): $r"
+		case $r in ERROR*) ;; *) break ;; esac
+	done
+}
+
 # ---- watched tables (csat.watch) and mapped sources (csat.map_source) ----------
 # Only when those families are in this csat.  What is checked: the trigger-based
 # features on a distributed table, with the rules/registry tables living on the
@@ -438,6 +588,33 @@ SQL
 	echo "   plain watched table on the coordinator, 100 rows inserted (30 past the threshold): $n breach rows"
 	[ "$n" = 30 ]
 	record watch/plain-table-on-coordinator $?
+	# Citus reference table and Citus local table: their rows live in shard
+	# relations too (a reference table has a placement on the coordinator as well)
+	q "$C" >/dev/null 2>&1 <<'SQL'
+CREATE TABLE tickets_ref (LIKE tickets_plain INCLUDING ALL);
+SELECT create_reference_table('tickets_ref');
+CREATE TABLE tickets_loc (LIKE tickets_plain INCLUDING ALL);
+SELECT citus_add_local_table_to_metadata('tickets_loc');
+SQL
+	for t in tickets_ref tickets_loc; do
+		for unsafe in off on; do
+			r=$(q "$C" -c "SET citus.enable_unsafe_triggers = $unsafe" \
+				-c "SELECT csat.watch('$t', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
+			echo "   csat.watch on $([ $t = tickets_ref ] && echo a reference || echo a Citus local) table (citus.enable_unsafe_triggers = $unsafe): ${r:-returned nothing}"
+			case $r in ERROR*) ;; *) break ;; esac
+		done
+		q "$C" -c "$(printf "$load" $t)" >/dev/null
+		echo "   insert 100 rows (30 past the threshold): breach rows for it: $(q "$C" -c "SELECT count(*) FROM csat.breaches WHERE source = '$t'::regclass"); csat.breaches rows per node:$(breaches_everywhere)"
+	done
+	# a plain watched table added to the Citus metadata afterwards (Citus does this on
+	# its own for a table given a foreign key to a reference table)
+	q "$C" >/dev/null 2>&1 <<'SQL'
+CREATE TABLE tickets_late (LIKE tickets_plain INCLUDING ALL);
+SELECT csat.watch('tickets_late', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at');
+SELECT citus_add_local_table_to_metadata('tickets_late');
+SQL
+	q "$C" -c "$(printf "$load" tickets_late)" >/dev/null
+	echo "   plain table watched, then added to the metadata, 100 rows inserted: breach rows by source: $(q "$C" -c "SELECT string_agg(source::text || ' ' || n, ', ') FROM (SELECT source, count(*) AS n FROM csat.breaches WHERE source::text LIKE 'tickets_late%' GROUP BY 1) s"); csat.watches source: $(q "$C" -c "SELECT string_agg(source::text, ', ') FROM csat.watches WHERE source::text LIKE 'tickets_late%'")"
 	# watched first, then distributed
 	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null 2>&1
 	r=$(q "$C" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | head -1)
@@ -466,9 +643,16 @@ SQL
 		q "${PORTS[1]}" -c "SET citus.override_table_visibility = off" -c "SELECT tgrelid::regclass, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'surveys\_%' AND NOT tgisinternal LIMIT 4" | sed 's/^/   worker1 shard trigger: /'
 		echo "   csat.surveys view rows: $(q "$C" -c 'SELECT count(*) FROM csat.surveys' 2>&1 | head -1)"
 		if has_fn refresh; then
-			r=$(q "$C" -c 'SELECT csat.refresh()' 2>&1 | head -1)
-			echo "   csat.refresh(): ${r:0:160}"
+			# 500 CSAT answers (scale 5, scores 1..5 evenly): 200 satisfied (4, 5)
+			r=$(q "$C" -c 'SELECT csat.refresh() IS NOT NULL' -c "SELECT sum(responses) || ' ' || sum(satisfied) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>&1 | tail -1)
+			echo "   csat.refresh(), then responses and satisfied over the 'all' rows: ${r:0:160}"
+			[ "$r" = "500 200" ]
+			record refresh/small-distributed-source $?
 		fi
+		unmap "ARRAY['surveys']"
+	fi
+	if has_fn refresh && [ -n "$(q "$C" -c "SELECT to_regclass('csat.kpi_daily')")" ]; then
+		mapped_sources_vs_single_node
 	fi
 else
 	echo "== mapped sources: csat.map_source not in this csat, skipped"
