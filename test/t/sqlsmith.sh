@@ -4,9 +4,14 @@
 # mode in the README uses 100000) from everything the catalog offers, csat's
 # functions, aggregates and types included.  Any backend crash ("terminated by
 # signal" in the server log) fails the test; errors from bad random SQL do not.
+# So does a run that sqlsmith cannot finish within CSAT_SQLSMITH_TIMEOUT
+# seconds (default 900 + N / 20: 100,000 queries took 476 s on 2 cores).
+#
+#   CSAT_SQLSMITH_QUERIES=100000 test/run sqlsmith     the long mode
 set -euo pipefail
 N=${CSAT_SQLSMITH_QUERIES:-3000}
 SEED=${CSAT_SQLSMITH_SEED:-20261122}
+TIMEOUT=${CSAT_SQLSMITH_TIMEOUT:-$((900 + N / 20))}
 LOG=${CSAT_SERVER_LOG:?the test runner exports CSAT_SERVER_LOG}
 command -v sqlsmith >/dev/null || { echo "sqlsmith is not installed"; exit 1; }
 
@@ -36,16 +41,21 @@ SQL
 psql -qX -c "ALTER DATABASE \"$PGDATABASE\" SET statement_timeout = '2s'" -c "ALTER DATABASE \"$PGDATABASE\" SET track_functions = 'all'"
 
 before=$(grep -c 'terminated by signal' "$LOG" || true)
+start=$(date +%s)
 set +e
-timeout 900 sqlsmith --target="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER" \
+timeout "$TIMEOUT" sqlsmith --target="host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER" \
 	--seed="$SEED" --max-queries="$N" --exclude-catalog >"${CSAT_TMP:-/tmp}/sqlsmith.out" 2>&1
 rc=$?
 set -e
 tail -5 "${CSAT_TMP:-/tmp}/sqlsmith.out"
 after=$(grep -c 'terminated by signal' "$LOG" || true)
-echo "sqlsmith: $N queries, seed $SEED, exit $rc; crashes before $before, after $after"
+echo "sqlsmith: $N queries, seed $SEED, exit $rc, $(($(date +%s) - start)) s; crashes before $before, after $after"
 if [ "$after" -gt "$before" ]; then
 	grep -B2 -A8 'terminated by signal' "$LOG" | tail -40
+	exit 1
+fi
+if [ "$rc" -eq 124 ]; then
+	echo "sqlsmith did not finish $N queries within $TIMEOUT s (CSAT_SQLSMITH_TIMEOUT)"
 	exit 1
 fi
 # csat functions must have been exercised at all
