@@ -69,27 +69,37 @@ COMMENT ON FUNCTION csat._sketch_final_percentile_interval(csat.sketch) IS 'inte
 COMMENT ON FUNCTION csat._sketch_final_percentiles(csat.sketch) IS 'internal: final function of sla_percentile(float8, float8[])';
 
 -- ---- aggregates ------------------------------------------------------------------
+-- SSPACE: a sketch state grows from a few hundred bytes to at most 32 kB as
+-- values spread; without an estimate a hash aggregate admits every group while
+-- its state is small and then outgrows work_mem.  8 kB makes it spill instead.
 CREATE AGGREGATE csat.sla_sketch(elapsed float8) (
     SFUNC = csat._sketch_add, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.sla_sketch(elapsed interval) (
     SFUNC = csat._sketch_add, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.sla_sketch(elapsed float8, relative_accuracy float8) (
     SFUNC = csat._sketch_add, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.rollup(csat.sketch) (
     SFUNC = csat._sketch_combine, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.sla_percentile(elapsed float8, p float8) (
     SFUNC = csat._sketch_add_p, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final_percentile, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final_percentile, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.sla_percentile(elapsed interval, p float8) (
     SFUNC = csat._sketch_add_p, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final_percentile_interval, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final_percentile_interval, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 CREATE AGGREGATE csat.sla_percentile(elapsed float8, p float8[]) (
     SFUNC = csat._sketch_add_p, STYPE = csat.sketch,
-    FINALFUNC = csat._sketch_final_percentiles, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE);
+    FINALFUNC = csat._sketch_final_percentiles, COMBINEFUNC = csat._sketch_combine, PARALLEL = SAFE,
+    SSPACE = 8192);
 
 COMMENT ON AGGREGATE csat.sla_sketch(float8) IS 'quantile sketch of durations in seconds, relative accuracy 0.01; NULLs skipped, negative/NaN/infinite -> 22023';
 COMMENT ON AGGREGATE csat.sla_sketch(interval) IS 'quantile sketch of interval durations (converted to seconds like EXTRACT(EPOCH)), relative accuracy 0.01';

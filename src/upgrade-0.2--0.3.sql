@@ -379,3 +379,15 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION csat.refresh(boolean) IS
 'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+
+-- ==== bounded resources (issue 6): grouped sketches spill to disk instead of
+-- outgrowing work_mem; CREATE AGGREGATE ... SSPACE = 8192 in src/sketch.sql,
+-- which ALTER AGGREGATE cannot set on an existing aggregate
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 8192
+ WHERE aggtranstype OPERATOR(pg_catalog.=) 'csat.sketch'::pg_catalog.regtype
+   AND aggfnoid IN (SELECT d.objid FROM pg_catalog.pg_depend d
+                     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+                       AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                       AND d.deptype OPERATOR(pg_catalog.=) 'e'
+                       AND d.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                               WHERE e.extname OPERATOR(pg_catalog.=) 'csat'));

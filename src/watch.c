@@ -33,6 +33,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/event_trigger.h"
@@ -1500,6 +1501,32 @@ check_no_nested_watch(Oid relid)
 	}
 }
 
+/*
+ * Citus tables (distributed, reference or Citus local) are written through
+ * shard tables, on the workers or under another name, whose triggers do not
+ * find the table in csat.watches: watching one would log nothing.  The
+ * caller is connected to SPI; without Citus this costs one catalog lookup.
+ */
+static void
+check_not_citus(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return;
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition"
+							  " WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading pg_dist_partition failed");
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot watch Citus table \"%s\"", get_rel_name(relid)),
+				 errdetail("Its rows are written through shard tables, whose triggers do not find it in csat.watches, so no breach would be logged."),
+				 errhint("Watch a plain table on the coordinator, or query the table with the csat aggregates and checks.")));
+}
+
 Datum
 csat_watch(PG_FUNCTION_ARGS)
 {
@@ -1547,6 +1574,7 @@ csat_watch(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	check_not_citus(relid);
 	args[0] = ObjectIdGetDatum(relid);
 	nulls[0] = ' ';
 	args[1] = CStringGetTextDatum(metric);

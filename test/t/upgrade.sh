@@ -19,6 +19,8 @@ SELECT pg_describe_object(d.classid, d.objid, 0) || ' | ' ||
                                                   p.prosecdef, p.proconfig::text, pg_get_function_result(p.oid),
                                                   pg_get_function_arguments(p.oid))
                                           FROM pg_proc p WHERE p.oid = d.objid)
+                                        || coalesce((SELECT ' aggregate sspace ' || a.aggtransspace || ' combine ' || a.aggcombinefn::text
+                                                       FROM pg_aggregate a WHERE a.aggfnoid = d.objid), '')
          WHEN 'pg_class'::regclass THEN (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
                                                   || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ', ' ORDER BY a.attnum)
                                           FROM pg_attribute a WHERE a.attrelid = d.objid AND a.attnum > 0 AND NOT a.attisdropped)
