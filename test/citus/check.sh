@@ -564,6 +564,8 @@ SQL
 		echo "   csat.watch on a distributed table (citus.enable_unsafe_triggers = $unsafe): ${r:-returned nothing}"
 		case $r in ERROR*) ;; *) break ;; esac
 	done
+	# since 0.3 csat.watch refuses Citus tables rather than log nothing
+	case $r in *"cannot watch Citus table"*) record watch/refuses-distributed 0 ;; *) record watch/refuses-distributed 1 ;; esac
 	r=$(q "$C" -c "$(printf "$load" tickets)" 2>&1 | head -1)
 	echo "   insert 100 rows (30 past the breach threshold): ${r:-ok}; csat.breaches rows per node:$(breaches_everywhere)"
 	q "$C" -c "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'tickets'::regclass AND NOT tgisinternal" | sed 's/^/   coordinator trigger: /'
@@ -603,6 +605,7 @@ SQL
 			echo "   csat.watch on $([ $t = tickets_ref ] && echo a reference || echo a Citus local) table (citus.enable_unsafe_triggers = $unsafe): ${r:-returned nothing}"
 			case $r in ERROR*) ;; *) break ;; esac
 		done
+		case $r in *"cannot watch Citus table"*) record watch/refuses-$t 0 ;; *) record watch/refuses-$t 1 ;; esac
 		q "$C" -c "$(printf "$load" $t)" >/dev/null
 		echo "   insert 100 rows (30 past the threshold): breach rows for it: $(q "$C" -c "SELECT count(*) FROM csat.breaches WHERE source = '$t'::regclass"); csat.breaches rows per node:$(breaches_everywhere)"
 	done
