@@ -44,6 +44,7 @@
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -697,6 +698,23 @@ execute_upsert(bool returning, Datum *args)
 	return SPI_execute_plan(upsert_plans[returning], args, NULL, false, 0);
 }
 
+/* a csat.breaches row into slot: rule, source, row_key, observed, threshold, level, observed_at */
+static void
+fill_breach_slot(TupleTableSlot *slot, Datum rule, Oid source, Datum key, Datum obs,
+				 Datum thr, Datum lev, TimestampTz at)
+{
+	ExecClearTuple(slot);
+	slot->tts_values[0] = rule;
+	slot->tts_values[1] = ObjectIdGetDatum(source);
+	slot->tts_values[2] = key;
+	slot->tts_values[3] = obs;
+	slot->tts_values[4] = thr;
+	slot->tts_values[5] = csat_level_datum(DatumGetInt32(lev));
+	slot->tts_values[6] = TimestampTzGetDatum(at);
+	memset(slot->tts_isnull, 0, sizeof(bool) * 7);
+	ExecStoreVirtualTuple(slot);
+}
+
 /*
  * The fast path for rows that are most likely new: heap and index insertion
  * the way COPY does it, no SQL at all, in a subtransaction so that meeting a
@@ -737,20 +755,9 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 
 			for (int j = 0; j < n; j++)
 			{
-				TupleTableSlot *slot = slots[j];
 				int			i = first + j;
 
-				ExecClearTuple(slot);
-				/* rule, source, row_key, observed, threshold, level, observed_at */
-				slot->tts_values[0] = rules[i];
-				slot->tts_values[1] = ObjectIdGetDatum(source);
-				slot->tts_values[2] = keys[i];
-				slot->tts_values[3] = obs[i];
-				slot->tts_values[4] = thr[i];
-				slot->tts_values[5] = csat_level_datum(DatumGetInt32(lev[i]));
-				slot->tts_values[6] = TimestampTzGetDatum(at);
-				memset(slot->tts_isnull, 0, sizeof(bool) * 7);
-				ExecStoreVirtualTuple(slot);
+				fill_breach_slot(slots[j], rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
 			}
 			table_multi_insert(rel, slots, n, cid, 0, NULL);
 			for (int j = 0; j < n; j++)
@@ -788,7 +795,60 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 	return ok;
 }
 
-/* can the fast path write csat.breaches directly? */
+/*
+ * The path for a few rows (a single-row INSERT or UPDATE that crossed a
+ * threshold), where starting the upsert's executor costs more than the
+ * insertion itself: each row not logged yet is inserted the way INSERT ... ON
+ * CONFLICT does it, a check of the primary key first, then a speculative heap
+ * insertion that the index insertion confirms or, when a concurrent writer
+ * got there first, withdraws.  inserted[i] says which rows went in; the rest
+ * (rows met in the log) are left to the upsert.  Returns how many went in.
+ */
+static int
+insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
+				Datum *lev, Oid source, TimestampTz at, bool *inserted)
+{
+	Relation	rel = table_open(breaches_relid, RowExclusiveLock);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	CommandId	cid = GetCurrentCommandId(true);
+	List	   *arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
+	int			n = 0;
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, true);
+	for (int i = 0; i < m; i++)
+	{
+		ItemPointerData conflict;
+		TransactionId xid;
+		uint32		token;
+		bool		spec_conflict = false;
+
+		inserted[i] = false;
+		fill_breach_slot(slot, rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
+		if (!ExecCheckIndexConstraints(rri, slot, estate, &conflict, arbiters))
+			continue;
+		xid = GetCurrentTransactionId();
+		token = SpeculativeInsertionLockAcquire(xid);
+		table_tuple_insert_speculative(rel, slot, cid, 0, NULL, token);
+		list_free(ExecInsertIndexTuples(rri, slot, estate, false, true, &spec_conflict, arbiters));
+		table_tuple_complete_speculative(rel, slot, token, !spec_conflict);
+		SpeculativeInsertionLockRelease(xid);
+		inserted[i] = !spec_conflict;
+		n += inserted[i] ? 1 : 0;
+		ResetPerTupleExprContext(estate);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	if (n > 0)
+		CommandCounterIncrement();
+	return n;
+}
+
+/* can the fast paths write csat.breaches directly? */
 static bool
 direct_insert_allowed(void)
 {
@@ -878,18 +938,45 @@ flush_batch(Batch *batch)
 			done = true;
 		else
 			fastpath_backoff = FASTPATH_BACKOFF;
-	}
-	if (done)
-	{
-		/* every row was new */
-		batch->written += m;
-		for (int k = 0; k < m; k++)
+		if (done)
 		{
-			entry_rule[k]->logged++;
-			entry_rule[k]->worst = Max(entry_rule[k]->worst, DatumGetInt32(lev[k]));
+			/* every row was new */
+			batch->written += m;
+			for (int k = 0; k < m; k++)
+			{
+				entry_rule[k]->logged++;
+				entry_rule[k]->worst = Max(entry_rule[k]->worst, DatumGetInt32(lev[k]));
+			}
 		}
 	}
-	else
+	else if (m < FASTPATH_MIN_ROWS && direct_insert_allowed())
+	{
+		bool	   *inserted = palloc(sizeof(bool) * m);
+		int			left = 0;
+
+		batch->written += insert_new_rows(m, rules, keys, obs, thr, lev, batch->source,
+										  batch->observed_at, inserted);
+		/* count what went in; keep the rest, met in the log, for the upsert */
+		for (int k = 0; k < m; k++)
+		{
+			if (inserted[k])
+			{
+				entry_rule[k]->logged++;
+				entry_rule[k]->worst = Max(entry_rule[k]->worst, DatumGetInt32(lev[k]));
+				continue;
+			}
+			rules[left] = rules[k];
+			keys[left] = keys[k];
+			obs[left] = obs[k];
+			thr[left] = thr[k];
+			lev[left] = lev[k];
+			left++;
+		}
+		pfree(inserted);
+		m = left;
+		done = m == 0;
+	}
+	if (!done)
 	{
 		args[0] = PointerGetDatum(construct_array(rules, m, TEXTOID, -1, false, TYPALIGN_INT));
 		args[1] = ObjectIdGetDatum(batch->source);
