@@ -305,6 +305,21 @@ RESET search_path;
 SELECT * FROM logged WHERE row_key IN ('11', '30') AND source = 'tickets'::regclass ORDER BY rule, row_key;
 SELECT count(*) AS evil_rows FROM evil.breaches;
 
+-- ==== a user trigger on csat.breaches: both direct write paths yield to SQL, which fires it
+CREATE TABLE audit (row_key text);
+CREATE FUNCTION pg_temp.audit_breach() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO audit VALUES (NEW.row_key); RETURN NULL; END $$;
+CREATE TRIGGER audit_breach AFTER INSERT ON csat.breaches FOR EACH ROW EXECUTE FUNCTION pg_temp.audit_breach();
+CREATE TABLE parcels2 (id int, days int);
+SELECT csat.watch('parcels2', 'delivery', 'id', value_column => 'days');
+INSERT INTO parcels2 VALUES (1, 300000);	-- one row: the small-statement path
+INSERT INTO parcels2 SELECT g, 300000 FROM generate_series(2, 101) g;	-- the batch path
+SELECT (SELECT count(*) FROM csat.breaches WHERE source = 'parcels2'::regclass) AS logged,
+       (SELECT count(*) FROM audit) AS audited;
+DROP TRIGGER audit_breach ON csat.breaches;
+SELECT csat.unwatch('parcels2', 'delivery');
+DROP TABLE parcels2, audit;
+
 -- ==== retention and pg_dump configuration
 SELECT pg_temp.try($$SELECT csat.prune_breaches('-1 day')$$);
 UPDATE csat.breaches SET observed_at = '2020-01-01' WHERE source = 'orders'::regclass;

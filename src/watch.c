@@ -802,20 +802,31 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
  * CONFLICT does it, a check of the primary key first, then a speculative heap
  * insertion that the index insertion confirms or, when a concurrent writer
  * got there first, withdraws.  inserted[i] says which rows went in; the rest
- * (rows met in the log) are left to the upsert.  Returns how many went in.
+ * (rows met in the log) are left to the upsert.  Returns how many went in,
+ * or -1 when csat.breaches has triggers or forced row security (users may add
+ * them), which only SQL honours: then every row is left to the upsert.
  */
 static int
 insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 				Datum *lev, Oid source, TimestampTz at, bool *inserted)
 {
 	Relation	rel = table_open(breaches_relid, RowExclusiveLock);
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
 	CommandId	cid = GetCurrentCommandId(true);
-	List	   *arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
+	List	   *arbiters;
 	int			n = 0;
 
+	if (rel->trigdesc != NULL || rel->rd_rel->relforcerowsecurity)
+	{
+		table_close(rel, NoLock);
+		return -1;
+	}
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	slot = table_slot_create(rel, NULL);
+	arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, true);
 	for (int i = 0; i < m; i++)
@@ -848,7 +859,7 @@ insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 	return n;
 }
 
-/* can the fast paths write csat.breaches directly? */
+/* can the batch fast path write csat.breaches directly? */
 static bool
 direct_insert_allowed(void)
 {
@@ -949,31 +960,36 @@ flush_batch(Batch *batch)
 			}
 		}
 	}
-	else if (m < FASTPATH_MIN_ROWS && direct_insert_allowed())
+	else if (m < FASTPATH_MIN_ROWS)
 	{
 		bool	   *inserted = palloc(sizeof(bool) * m);
-		int			left = 0;
+		int			n = insert_new_rows(m, rules, keys, obs, thr, lev, batch->source,
+										batch->observed_at, inserted);
 
-		batch->written += insert_new_rows(m, rules, keys, obs, thr, lev, batch->source,
-										  batch->observed_at, inserted);
-		/* count what went in; keep the rest, met in the log, for the upsert */
-		for (int k = 0; k < m; k++)
+		if (n > 0)
 		{
-			if (inserted[k])
+			int			left = 0;
+
+			/* count what went in; keep the rest, met in the log, for the upsert */
+			batch->written += n;
+			for (int k = 0; k < m; k++)
 			{
-				entry_rule[k]->logged++;
-				entry_rule[k]->worst = Max(entry_rule[k]->worst, DatumGetInt32(lev[k]));
-				continue;
+				if (inserted[k])
+				{
+					entry_rule[k]->logged++;
+					entry_rule[k]->worst = Max(entry_rule[k]->worst, DatumGetInt32(lev[k]));
+					continue;
+				}
+				rules[left] = rules[k];
+				keys[left] = keys[k];
+				obs[left] = obs[k];
+				thr[left] = thr[k];
+				lev[left] = lev[k];
+				left++;
 			}
-			rules[left] = rules[k];
-			keys[left] = keys[k];
-			obs[left] = obs[k];
-			thr[left] = thr[k];
-			lev[left] = lev[k];
-			left++;
+			m = left;
 		}
 		pfree(inserted);
-		m = left;
 		done = m == 0;
 	}
 	if (!done)
