@@ -352,6 +352,23 @@ END $$;
 COMMENT ON FUNCTION csat.build_standard_view(text) IS
 '(re)creates the standard view csat.<kind> as the UNION ALL of the tables mapped to that kind (dropped when none is); called by csat.map_source and csat.unmap_source';
 
+-- Citus distributed and reference tables (not Citus local tables): their rows are
+-- written through shards on the workers, where triggers cannot note changes for us.
+CREATE FUNCTION csat.citus_sharded(source regclass) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	sharded boolean := false;
+BEGIN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = $1'
+				' AND NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO sharded USING source;
+	END IF;
+	RETURN sharded;
+END $$;
+COMMENT ON FUNCTION csat.citus_sharded(regclass) IS
+'internal: true for a Citus distributed or reference table (csat.map_source installs no change tracking on it; csat.refresh then rebuilds everything), false otherwise and without Citus';
+
 CREATE FUNCTION csat.map_source(kind text, source regclass, columns jsonb DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -365,7 +382,6 @@ DECLARE
 	rel record;
 	allowed text;
 	trig text;
-	sharded boolean := false;
 BEGIN
 	IF kind IS NULL OR source IS NULL THEN
 		RAISE EXCEPTION 'kind and source must not be null' USING ERRCODE = '22004';
@@ -447,12 +463,7 @@ BEGIN
 	-- but none on a Citus distributed or reference table: its triggers would fire on the
 	-- workers' shards and note the changes there, where csat.refresh() never looks (it
 	-- rebuilds everything while such a table is mapped)
-	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = $1'
-				' AND NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
-		   INTO sharded USING source;
-	END IF;
-	IF NOT sharded THEN
+	IF NOT csat.citus_sharded(source) THEN
 		col := resolved ->> csat.period_column(kind);
 		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
 					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig || '_ins', source, kind, col);
@@ -694,9 +705,7 @@ BEGIN
 	-- a Citus distributed or reference source has no change tracking (csat.map_source
 	-- installs none): rebuild everything while one is mapped
 	IF NOT rebuild AND to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT EXISTS (SELECT FROM csat.sources s JOIN pg_dist_partition p ON p.logicalrelid = s.source'
-				' WHERE NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
-		   INTO rebuild;
+		rebuild := EXISTS (SELECT FROM csat.sources s WHERE csat.citus_sharded(s.source));
 	END IF;
 	-- returns take channel and segment from their order: an order updated in these
 	-- hours moves its returns' hours too (an order deleted with returns left behind,
