@@ -1,6 +1,6 @@
 # csat: customer-satisfaction KPIs inside PostgreSQL (PGXS build)
 EXTENSION   = csat
-EXTVERSION  = 0.3
+EXTVERSION  = 0.4
 MODULE_big  = csat
 PG_CONFIG  ?= pg_config
 
@@ -13,11 +13,11 @@ FAMILIES    = common scores sketch checks calendar watch views
 FAMILY_SQL  = $(wildcard $(addprefix src/,$(addsuffix .sql,$(FAMILIES))))
 
 # Versions.  Released install and upgrade scripts are committed and frozen
-# (csat--0.1.sql, csat--0.2.sql, csat--0.1--0.2.sql).  The upgrade into the current version is generated from the
+# (csat--0.1.sql … csat--0.3.sql and their steps).  The upgrade into the current version is generated from the
 # families that version added (plus src/upgrade-<from>--<to>.sql for changes
 # to older families, when there are any); when the next version starts, it is
 # frozen too.  test/t/upgrade.sh proves old + upgrades == fresh install.
-PREV_VERSION  = 0.2
+PREV_VERSION  = 0.3
 NEW_FAMILIES  =
 UPGRADE_SQL   = $(wildcard src/upgrade-$(PREV_VERSION)--$(EXTVERSION).sql) \
                 $(wildcard $(addprefix src/,$(addsuffix .sql,$(NEW_FAMILIES))))

@@ -1,0 +1,2 @@
+-- csat 0.3 -> 0.4: changes to objects of 0.3 (0.4 adds no family): the
+-- security release (issue 10).
