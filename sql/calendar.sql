@@ -78,8 +78,9 @@ FROM r;
 -- Sunday (no such hour anyway), an autumn and an ordinary Sunday (one hour
 -- each) and a Monday (nothing)
 INSERT INTO csat.calendars (name, time_zone) VALUES ('ny_sun2', 'America/New_York'), ('ny_sun2h', 'America/New_York'),
-    ('support_far', 'Europe/Berlin'), ('lordhowe', 'Australia/Lord_Howe');
+    ('support_far', 'Europe/Berlin'), ('lordhowe', 'Australia/Lord_Howe'), ('posix_sun2', 'EST5EDT,M3.2.0,M11.1.0');
 INSERT INTO csat.calendar_hours VALUES ('ny_sun2', 7, '02:00', '03:00'), ('ny_sun2h', 7, '02:00', '03:00'),
+    ('posix_sun2', 7, '02:00', '03:00'),
     ('lordhowe', 7, '01:00', '03:00'), ('lordhowe', 4, '00:00', '24:00');
 INSERT INTO csat.calendar_hours SELECT 'support_far', isodow, opens, closes FROM csat.calendar_hours WHERE calendar = 'support';
 INSERT INTO csat.calendar_holidays (calendar, day) VALUES
@@ -92,6 +93,9 @@ SELECT to_char(day, 'YYYY-MM-DD') AS day, extract(isodow FROM day) AS isodow,
   FROM csat.calendar_holidays WHERE calendar = 'ny_sun2h' ORDER BY day;
 SELECT csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', 'ny_sun2') / 3600 AS hours,
        csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', 'ny_sun2h') / 3600 AS hours_with_holidays;
+-- a zone given as a POSIX rule has it in the past too: the 4000 years from
+-- 1 BC hold 208,710 Sundays and 4,000 spring ones
+SELECT csat.business_elapsed('0001-01-01 00:00+00 BC', '4000-01-01 00:00+00', 'posix_sun2') / 3600 AS posix_hours;
 -- the sum of its parts: split at a far cycle boundary, at an arbitrary
 -- instant, and into 100 pieces of 1,000 years; from the first timestamp on
 WITH s(a, b1, b2, c) AS (VALUES ('4713-11-24 00:00+00 BC'::timestamptz, '52000-01-01 00:00+00'::timestamptz,
@@ -102,7 +106,7 @@ SELECT cal,
        csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', cal)
      = (SELECT sum(csat.business_elapsed(make_timestamptz(y, 1, 1, 0, 0, 0, 'UTC'), make_timestamptz(y + 1000, 1, 1, 0, 0, 0, 'UTC'), cal))
           FROM generate_series(2000, 101000, 1000) y) AS pieces
-  FROM s, unnest('{support_far,ny_sun2h,ny_night,lordhowe}'::text[]) cal
+  FROM s, unnest('{support_far,ny_sun2h,ny_night,lordhowe,posix_sun2}'::text[]) cal
  ORDER BY cal;
 -- and quickly: without the skip, each of these walks some 600,000 DST changes
 SET statement_timeout = '5s';
@@ -110,7 +114,7 @@ SELECT count(*) AS whole_range_spans, count(DISTINCT csat.business_elapsed(a, '2
   FROM generate_series(0, 19) i, LATERAL (SELECT '4713-11-24 00:00+00 BC'::timestamptz + i * interval '1 hour' AS a) t,
        csat.calendars c WHERE c.time_zone <> 'UTC';
 RESET statement_timeout;
-DELETE FROM csat.calendars WHERE name IN ('ny_sun2', 'ny_sun2h', 'support_far', 'lordhowe');
+DELETE FROM csat.calendars WHERE name IN ('ny_sun2', 'ny_sun2h', 'support_far', 'lordhowe', 'posix_sun2');
 
 -- ten years of the support desk against independent SQL over days
 WITH days AS (

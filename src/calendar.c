@@ -266,7 +266,7 @@ skip_week(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
 	TimestampTz from;
 	int64		cycles;
 
-	if (stop - start <= 2 * CAL_USECS_PER_CYCLE)
+	if (stop <= TRANS_UNTIL || stop - start <= 2 * CAL_USECS_PER_CYCLE)
 		return walk_week(cal, start, stop);
 	if (!cal->far_ready)
 		far_init(mut);
