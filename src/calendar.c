@@ -36,9 +36,9 @@ PG_FUNCTION_INFO_V1(csat_is_valid_time_zone);
  * prefix sum over them, a span costs two binary searches however many DST
  * changes it crosses.
  *
- * Parts of a span outside that window (far_elapsed) count the weekly hours
- * without holidays by walking the offset changes, and subtract the open time
- * of each holiday they hold.  Past the end of a zone's table PostgreSQL
+ * Parts of a span outside that window count the weekly hours without
+ * holidays by walking the offset changes (skip_week), and subtract the open
+ * time of each holiday they hold (holidays_elapsed).  Past the end of a zone's table PostgreSQL
  * repeats its last 400 years, and 400 Gregorian years are whole weeks, so
  * there the weekly hours of every 400-year cycle are the same: the walk
  * counts one cycle once and skips the others.  Before 1900 nothing is
