@@ -70,6 +70,52 @@ SELECT csat.business_elapsed('294276-12-30 00:00+00', '294276-12-31 23:59:59.999
               / r.secs::float8)::numeric, 6) AS support_share, round(39 / 168.0, 6) AS weekly_share
 FROM r;
 
+-- far from 1900-2200: past the end of a zone's table PostgreSQL repeats its
+-- last 400 years, and 400 years are whole weeks, so whole cycles are counted
+-- once and skipped.  New York's Sunday 02:00-03:00 exists on every Sunday but
+-- the spring one: 100,000 years (250 cycles) hold 5,217,750 Sundays and
+-- 100,000 spring Sundays, so 5,117,750 such hours.  Holidays there: a spring
+-- Sunday (no such hour anyway), an autumn and an ordinary Sunday (one hour
+-- each) and a Monday (nothing)
+INSERT INTO csat.calendars (name, time_zone) VALUES ('ny_sun2', 'America/New_York'), ('ny_sun2h', 'America/New_York'),
+    ('support_far', 'Europe/Berlin'), ('lordhowe', 'Australia/Lord_Howe'), ('posix_sun2', 'EST5EDT,M3.2.0,M11.1.0');
+INSERT INTO csat.calendar_hours VALUES ('ny_sun2', 7, '02:00', '03:00'), ('ny_sun2h', 7, '02:00', '03:00'),
+    ('posix_sun2', 7, '02:00', '03:00'),
+    ('lordhowe', 7, '01:00', '03:00'), ('lordhowe', 4, '00:00', '24:00');
+INSERT INTO csat.calendar_hours SELECT 'support_far', isodow, opens, closes FROM csat.calendar_hours WHERE calendar = 'support';
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES
+    ('ny_sun2h', '60000-03-12'), ('ny_sun2h', '70000-11-05'), ('ny_sun2h', '80000-06-04'), ('ny_sun2h', '90000-06-05'),
+    ('support_far', '1850-12-25'), ('support_far', '2199-12-31'), ('support_far', '2200-01-01'),
+    ('support_far', '52000-01-03'), ('support_far', '99999-06-07'), ('support_far', '294276-12-29'),
+    ('lordhowe', '1000-01-06'), ('lordhowe', '3000-04-04'), ('lordhowe', '77777-10-02');
+SELECT to_char(day, 'YYYY-MM-DD') AS day, extract(isodow FROM day) AS isodow,
+       extract(epoch FROM ((day + 1)::timestamp AT TIME ZONE 'America/New_York') - (day::timestamp AT TIME ZONE 'America/New_York')) / 3600 AS day_hours
+  FROM csat.calendar_holidays WHERE calendar = 'ny_sun2h' ORDER BY day;
+SELECT csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', 'ny_sun2') / 3600 AS hours,
+       csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', 'ny_sun2h') / 3600 AS hours_with_holidays;
+-- a zone given as a POSIX rule has it in the past too: the 4000 years from
+-- 1 BC hold 208,710 Sundays and 4,000 spring ones
+SELECT csat.business_elapsed('0001-01-01 00:00+00 BC', '4000-01-01 00:00+00', 'posix_sun2') / 3600 AS posix_hours;
+-- the sum of its parts: split at a far cycle boundary, at an arbitrary
+-- instant, and into 100 pieces of 1,000 years; from the first timestamp on
+WITH s(a, b1, b2, c) AS (VALUES ('4713-11-24 00:00+00 BC'::timestamptz, '52000-01-01 00:00+00'::timestamptz,
+                                  '61234-05-06 07:08:09.123456+00'::timestamptz, '294276-12-31 23:59:59.999999+00'::timestamptz))
+SELECT cal,
+       csat.business_elapsed(a, c, cal) = csat.business_elapsed(a, b1, cal) + csat.business_elapsed(b1, c, cal) AS at_cycle,
+       csat.business_elapsed(a, c, cal) = csat.business_elapsed(a, b2, cal) + csat.business_elapsed(b2, c, cal) AS at_any,
+       csat.business_elapsed('2000-01-01 00:00+00', '102000-01-01 00:00+00', cal)
+     = (SELECT sum(csat.business_elapsed(make_timestamptz(y, 1, 1, 0, 0, 0, 'UTC'), make_timestamptz(y + 1000, 1, 1, 0, 0, 0, 'UTC'), cal))
+          FROM generate_series(2000, 101000, 1000) y) AS pieces
+  FROM s, unnest('{support_far,ny_sun2h,ny_night,lordhowe,posix_sun2}'::text[]) cal
+ ORDER BY cal;
+-- and quickly: without the skip, each of these walks some 600,000 DST changes
+SET statement_timeout = '5s';
+SELECT count(*) AS whole_range_spans, count(DISTINCT csat.business_elapsed(a, '294276-12-31 23:59:59.999999+00', c.name)) AS distinct_results
+  FROM generate_series(0, 19) i, LATERAL (SELECT '4713-11-24 00:00+00 BC'::timestamptz + i * interval '1 hour' AS a) t,
+       csat.calendars c WHERE c.time_zone <> 'UTC';
+RESET statement_timeout;
+DELETE FROM csat.calendars WHERE name IN ('ny_sun2', 'ny_sun2h', 'support_far', 'lordhowe', 'posix_sun2');
+
 -- ten years of the support desk against independent SQL over days
 WITH days AS (
   SELECT d::date AS d FROM generate_series('2020-01-01'::date, '2029-12-31'::date, '1 day') d)

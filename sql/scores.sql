@@ -84,6 +84,21 @@ SELECT '(-1,0,0,0,0)'::csat.weighted_state;
 SELECT '(1.5,1,0,1,0)'::csat.weighted_state;
 SELECT '(1,1e999,0,0,0)'::csat.weighted_state;
 SELECT csat._counts_combine('{9223372036854775807,0}'::bigint[], '{1,0}'::bigint[]);
+-- the final functions check the state's shape as the transition functions do
+SELECT csat._share_final('{}'::bigint[]);
+SELECT csat._share_final('{1,NULL}'::bigint[]);
+SELECT csat._share_final('{4}'::bigint[]);
+SELECT csat._share_final('{4,1,2}'::bigint[]);
+SELECT csat._share_final('{{4,1},{2,2}}'::bigint[]);
+SELECT csat._nps_final('{}'::bigint[]);
+SELECT csat._nps_final('{10,NULL,2}'::bigint[]);
+SELECT csat._nps_final('{10,3}'::bigint[]);
+SELECT csat._nps_final('{{10,3,1}}'::bigint[]);
+-- weight times score, and the sums, must stay finite: no state its input refuses
+SELECT csat.weighted_score(s, w) FROM (VALUES (1e200::float8, 1e200::float8)) v(s, w);
+SELECT csat._weighted_accum('(0,0,0,0,0)', 1e300, 1e300);
+SELECT csat.weighted_score(s, w) FROM (VALUES (1, 1e308::float8), (1, 1e308)) v(s, w);
+SELECT csat._weighted_combine('(1,1e308,0,1e308,0)', '(1,1e308,0,1e308,0)');
 \set VERBOSITY default
 -- the message names the value
 SELECT csat.weighted_score(1, -2.5);
@@ -96,6 +111,22 @@ SELECT csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 4.1, 0.1), 3, 1e
 SELECT s::text::csat.weighted_state::text = s::text AS text_round_trip,
        csat._weighted_final(s::text::csat.weighted_state) = csat._weighted_final(s) AS same_result
   FROM (SELECT csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 4.1, 0.1), 3, 1e-9) s) x;
+-- subnormal compensation terms too, bit for bit (compared through the binary
+-- send output), from text input and from aggregating a subnormal weight
+CREATE TABLE wstates (k int, s csat.weighted_state);
+INSERT INTO wstates VALUES
+  (1, '(2,1,4.9406564584124654e-324,1,-2.2250738585072009e-308)'),
+  (2, csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 1, 1), 1, 5e-324)),
+  (3, csat._weighted_accum(csat._weighted_accum('(0,0,0,0,0)', 3, 1e-300), 0.1, 1e-310)),
+  (4, '(1,0,-0,0,-0)');
+SELECT k, s FROM wstates ORDER BY k;
+SELECT k, csat._weighted_state_send(s::text::csat.weighted_state) = csat._weighted_state_send(s) AS text_bit_exact
+  FROM wstates ORDER BY k;
+\copy wstates TO 'results/scores_wstates.bin' (FORMAT binary)
+CREATE TABLE wstates_bin (LIKE wstates);
+\copy wstates_bin FROM 'results/scores_wstates.bin' (FORMAT binary)
+SELECT k, csat._weighted_state_send(b.s) = csat._weighted_state_send(w.s) AS binary_bit_exact
+  FROM wstates w JOIN wstates_bin b USING (k) ORDER BY k;
 SET extra_float_digits = 0;
 
 -- ---- scalar helpers ------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -33,8 +34,16 @@ PG_FUNCTION_INFO_V1(csat_is_valid_time_zone);
  * once per calendar load, each with the open time it adds (an autumn hour
  * the wall clock shows twice) or removes (a spring hour it skips).  With a
  * prefix sum over them, a span costs two binary searches however many DST
- * changes it crosses; spans reaching outside that window walk the
- * transitions one by one instead.
+ * changes it crosses.
+ *
+ * Parts of a span outside that window count the weekly hours without
+ * holidays by walking the offset changes (skip_week), and subtract the open
+ * time of each holiday they hold (holidays_elapsed).  Past the end of a zone's table PostgreSQL
+ * repeats its last 400 years, and 400 Gregorian years are whole weeks, so
+ * there the weekly hours of every 400-year cycle are the same: the walk
+ * counts one cycle once and skips the others.  Before 1900 nothing is
+ * skipped, but the walk is bounded (at most some 6,600 years) and
+ * interruptible.
  */
 #define TRANS_FROM	INT64CONST(-3155673600000000)	/* 1900-01-01 00:00 UTC */
 #define TRANS_UNTIL INT64CONST(6311433600000000)	/* 2200-01-01 00:00 UTC */
@@ -49,6 +58,11 @@ struct CsatCalendar
 	int64	   *off_after;		/* offset (microseconds) from trans_at[i] on */
 	uint64	   *corr_before;	/* [i]: open-time correction of trans 0..i-1, mod 2^64 */
 	int64		off_first;		/* offset before trans_at[0] */
+	CalCore		week;			/* core without the holidays, for far spans */
+	/* filled by far_init on first need (most spans never need them) */
+	bool		far_ready;
+	TimestampTz periodic_from;	/* offsets repeat every cycle from here on */
+	uint64		cycle_open;		/* weekly open time of one cycle from there */
 };
 
 static pg_time_t
@@ -57,28 +71,48 @@ to_pg_time(TimestampTz t)
 	return (pg_time_t) (t / USECS_PER_SEC - (t % USECS_PER_SEC < 0 ? 1 : 0)) + EPOCH_SHIFT_SECS;
 }
 
+/* pg_next_dst_boundary at secs: 1 with *boundary, or 0 if it reports none */
+static int
+next_boundary(const CsatCalendar *cal, pg_time_t secs, long int *off, pg_time_t *boundary)
+{
+	long int	after_off;
+	int			before_dst,
+				after_dst;
+	int			r;
+
+	r = pg_next_dst_boundary(&secs, off, &before_dst, boundary,
+							 &after_off, &after_dst, cal->tz);
+	if (r < 0)
+		elog(ERROR, "could not find time zone transitions of calendar \"%s\"", cal->name);
+	return r;
+}
+
 /* offset at instant t and the next change after t (PG_INT64_MAX if none) */
 static int64
 zone_offset_at(const CsatCalendar *cal, TimestampTz t, TimestampTz *next)
 {
 	pg_time_t	secs = to_pg_time(t);
-	long int	before_off,
-				after_off;
-	int			before_dst,
-				after_dst;
+	long int	off,
+				later_off;
 	pg_time_t	boundary;
 	int			r;
 
-	r = pg_next_dst_boundary(&secs, &before_off, &before_dst, &boundary,
-							 &after_off, &after_dst, cal->tz);
-	if (r < 0)
-		elog(ERROR, "could not find time zone transitions of calendar \"%s\"", cal->name);
+	r = next_boundary(cal, secs, &off, &boundary);
+
+	/*
+	 * Exactly at the last change of the zone's table, and at its images 400,
+	 * 800, ... years on, pg_next_dst_boundary reports no further change even
+	 * where it goes on to extrapolate the zone's rules; one second later it
+	 * finds the next one (or again none, when there is none).
+	 */
+	if (r == 0)
+		r = next_boundary(cal, secs + 1, &later_off, &boundary);
 	/* boundary > secs, so t lies before it; past the timestamp range, none */
 	if (r == 0 || boundary - EPOCH_SHIFT_SECS >= PG_INT64_MAX / USECS_PER_SEC)
 		*next = PG_INT64_MAX;
 	else
 		*next = (TimestampTz) (boundary - EPOCH_SHIFT_SECS) * USECS_PER_SEC;
-	return (int64) before_off * USECS_PER_SEC;
+	return (int64) off * USECS_PER_SEC;
 }
 
 /* list the offset changes in [TRANS_FROM, TRANS_UNTIL) with their corrections */
@@ -98,7 +132,10 @@ build_transitions(CsatCalendar *cal, MemoryContext mcxt)
 	while (t < TRANS_UNTIL)
 	{
 		TimestampTz at = t;
-		int64		after = zone_offset_at(cal, at, &t);
+		int64		after;
+
+		CHECK_FOR_INTERRUPTS();
+		after = zone_offset_at(cal, at, &t);
 
 		if (after == off)
 			continue;			/* only the DST flag or abbreviation changed */
@@ -139,38 +176,175 @@ trans_count(const CsatCalendar *cal, TimestampTz t, bool strict)
 	return lo;
 }
 
+/* open time of [start, stop) within [TRANS_FROM, TRANS_UNTIL], from the list */
+static uint64
+listed_elapsed(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
+{
+	/* transitions in (start, stop) are lo .. hi-1 */
+	int			lo = trans_count(cal, start, false);
+	int			hi = trans_count(cal, stop, true);
+	int64		off_start = lo > 0 ? cal->off_after[lo - 1] : cal->off_first;
+	int64		off_stop = hi > 0 ? cal->off_after[hi - 1] : cal->off_first;
+
+	/* modular sums: intermediate terms may be negative, the total is not */
+	return cal_open_between(&cal->core, start + off_start, stop + off_stop)
+		+ (cal->corr_before[hi] - cal->corr_before[lo]);
+}
+
+/* weekly open time of [start, stop), walking offset changes one by one */
+static uint64
+walk_week(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
+{
+	uint64		total = 0;
+	TimestampTz cur = start;
+
+	while (cur < stop)
+	{
+		TimestampTz next;
+		int64		off;
+		TimestampTz end;
+
+		CHECK_FOR_INTERRUPTS();
+		off = zone_offset_at(cal, cur, &next);
+		end = next < stop ? next : stop;
+		total += cal_open_between(&cal->week, cur + off, end + off);
+		cur = end;
+	}
+	return total;
+}
+
+/*
+ * Where the zone's offsets start repeating every cycle, and the weekly open
+ * time of one cycle there.  pg_next_dst_boundary reports no further change
+ * first at the last change of the zone's table (or, for a table that ends
+ * before TRANS_UNTIL, at one of its images a multiple of 400 years on):
+ * beyond that instant PostgreSQL either keeps the last offset or repeats the
+ * table's last 400 years.  Either way the offsets are periodic from one
+ * second after it.  The search starts at TRANS_UNTIL, later than the start
+ * of every zone's table, and gives up (no skipping) after many changes.
+ */
+static void
+far_init(CsatCalendar *cal)
+{
+	pg_time_t	secs = to_pg_time(TRANS_UNTIL);
+	TimestampTz periodic = PG_INT64_MAX;
+
+	for (int i = 0; i < 100000; i++)
+	{
+		long int	off;
+		pg_time_t	boundary;
+
+		CHECK_FOR_INTERRUPTS();
+		if (next_boundary(cal, secs, &off, &boundary) == 0)
+		{
+			periodic = (TimestampTz) (secs + 1 - EPOCH_SHIFT_SECS) * USECS_PER_SEC;
+			break;
+		}
+		if (boundary - EPOCH_SHIFT_SECS >= (END_TIMESTAMP - CAL_USECS_PER_CYCLE) / USECS_PER_SEC)
+			break;				/* no cycle to skip before the end of time */
+		secs = boundary;
+	}
+	cal->periodic_from = PG_INT64_MAX;
+	if (periodic < END_TIMESTAMP - CAL_USECS_PER_CYCLE)
+	{
+		cal->cycle_open = walk_week(cal, periodic, periodic + CAL_USECS_PER_CYCLE);
+		cal->periodic_from = periodic;
+	}
+	cal->far_ready = true;
+}
+
+/*
+ * Weekly open time of [start, stop) skipping whole cycles, for spans outside
+ * the listed window.  far_init fills fields of the calendar on first need: a
+ * cache, the calendar is logically unchanged.
+ */
+static uint64
+skip_week(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
+{
+	CsatCalendar *mut = (CsatCalendar *) cal;
+	uint64		total = 0;
+	TimestampTz from;
+	int64		cycles;
+
+	if (stop <= TRANS_UNTIL || stop - start <= 2 * CAL_USECS_PER_CYCLE)
+		return walk_week(cal, start, stop);
+	if (!cal->far_ready)
+		far_init(mut);
+	/* walk to the first instant we may skip from, then skip, then walk */
+	from = start > cal->periodic_from ? start : cal->periodic_from;
+	if (from >= stop || stop - from < CAL_USECS_PER_CYCLE)
+		return walk_week(cal, start, stop);
+	cycles = (stop - from) / CAL_USECS_PER_CYCLE;
+	total = walk_week(cal, start, from);
+	total += (uint64) cycles * cal->cycle_open;
+	total += walk_week(cal, from + cycles * CAL_USECS_PER_CYCLE, stop);
+	return total;
+}
+
+static int64
+floor_day(TimestampTz t)
+{
+	return t / USECS_PER_DAY - (t % USECS_PER_DAY < 0 ? 1 : 0);
+}
+
+/* open time of the holidays of [start, stop), for spans outside the list */
+static uint64
+holidays_elapsed(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
+{
+	/* instants the wall clock shows on day d lie within a week of it */
+	const int64 margin = 8;
+	int64		fs = floor_day(start);
+	int64		fe = floor_day(stop);
+	uint64		total = 0;
+
+	for (int i = cal_holidays_before(&cal->core, fs - margin);
+		 i < cal->core.nholidays && cal->core.holidays[i] <= fe + margin; i++)
+	{
+		int64		d = cal->core.holidays[i];
+
+		/* days d - margin .. d + margin within [start, stop), no overflow */
+		TimestampTz cur = d - margin <= fs ? start : (d - margin) * USECS_PER_DAY;
+		TimestampTz end = d + 1 + margin > fe ? stop : (d + 1 + margin) * USECS_PER_DAY;
+
+		while (cur < end)
+		{
+			TimestampTz next;
+			int64		off;
+			TimestampTz to;
+
+			CHECK_FOR_INTERRUPTS();
+			off = zone_offset_at(cal, cur, &next);
+			to = next < end ? next : end;
+			total += cal_open_on_day(&cal->week, d, cur + off, to + off);
+			cur = to;
+		}
+	}
+	return total;
+}
+
 double
 csat_calendar_elapsed(const CsatCalendar *cal, TimestampTz start, TimestampTz stop)
 {
 	uint64		total = 0;
+	TimestampTz lo = start > TRANS_FROM ? start : TRANS_FROM;
+	TimestampTz hi = stop < TRANS_UNTIL ? stop : TRANS_UNTIL;
 
 	if (stop <= start)
 		return 0.0;
-	if (start >= TRANS_FROM && stop <= TRANS_UNTIL)
+	/* modular sums of exact parts: the total is exact and not negative */
+	if (lo < hi)
+		total += listed_elapsed(cal, lo, hi);
+	if (start < TRANS_FROM)
 	{
-		/* transitions in (start, stop) are lo .. hi-1 */
-		int			lo = trans_count(cal, start, false);
-		int			hi = trans_count(cal, stop, true);
-		int64		off_start = lo > 0 ? cal->off_after[lo - 1] : cal->off_first;
-		int64		off_stop = hi > 0 ? cal->off_after[hi - 1] : cal->off_first;
+		TimestampTz to = stop < TRANS_FROM ? stop : TRANS_FROM;
 
-		/* modular sums: intermediate terms may be negative, the total is not */
-		total = cal_open_between(&cal->core, start + off_start, stop + off_stop)
-			+ (cal->corr_before[hi] - cal->corr_before[lo]);
+		total += skip_week(cal, start, to) - holidays_elapsed(cal, start, to);
 	}
-	else
+	if (stop > TRANS_UNTIL)
 	{
-		TimestampTz cur = start;
+		TimestampTz from = start > TRANS_UNTIL ? start : TRANS_UNTIL;
 
-		while (cur < stop)
-		{
-			TimestampTz next;
-			int64		off = zone_offset_at(cal, cur, &next);
-			TimestampTz end = next < stop ? next : stop;
-
-			total += cal_open_between(&cal->core, cur + off, end + off);
-			cur = end;
-		}
+		total += skip_week(cal, from, stop) - holidays_elapsed(cal, from, stop);
 	}
 	return (double) total / USECS_PER_SEC;
 }
@@ -256,6 +430,7 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 		ereport(ERROR,		/* the CHECK constraints keep this from happening */
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("calendar \"%s\" has invalid opening hours", name)));
+	cal_core_without_holidays(&cal->core, &cal->week);
 	build_transitions(cal, mcxt);
 	return cal;
 }

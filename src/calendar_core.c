@@ -123,8 +123,8 @@ open_in_day(const CalCore *c, int dow, int64_t tod)
 }
 
 /* number of holidays before day (binary search) */
-static int
-holidays_before(const CalCore *c, int64_t day)
+int
+cal_holidays_before(const CalCore *c, int64_t day)
 {
 	int			lo = 0,
 				hi = c->nholidays;
@@ -157,7 +157,7 @@ open_before(const CalCore *c, int64_t t)
 	int			h;
 
 	f = week * c->week_before[7] + c->week_before[dow] + open_in_day(c, dow, tod);
-	h = holidays_before(c, day);
+	h = cal_holidays_before(c, day);
 	f -= c->holiday_before[h];
 	if (h < c->nholidays && c->holidays[h] == day)
 		f -= open_in_day(c, dow, tod);
@@ -169,4 +169,32 @@ cal_open_between(const CalCore *c, int64_t a, int64_t b)
 {
 	/* modular subtraction gives the exact non-negative difference */
 	return (uint64_t) open_before(c, b) - (uint64_t) open_before(c, a);
+}
+
+void
+cal_core_without_holidays(const CalCore *c, CalCore *week)
+{
+	*week = *c;
+	week->nholidays = 0;		/* holiday_before[0] is 0 */
+}
+
+uint64_t
+cal_open_on_day(const CalCore *c, int64_t day, int64_t a, int64_t b)
+{
+	int64_t		da,
+				db,
+				from,
+				to;
+	int			dow = cal_dow_of_day(day);
+
+	if (a >= b)
+		return 0;
+	da = floor_div(a, CAL_USECS_PER_DAY);
+	db = floor_div(b, CAL_USECS_PER_DAY);
+	if (da > day || db < day)
+		return 0;
+	/* times of day, without computing day * CAL_USECS_PER_DAY (may overflow) */
+	from = da < day ? 0 : a - da * CAL_USECS_PER_DAY;
+	to = db > day ? CAL_USECS_PER_DAY : b - db * CAL_USECS_PER_DAY;
+	return (uint64_t) (open_in_day(c, dow, to) - open_in_day(c, dow, from));
 }

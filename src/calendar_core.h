@@ -13,6 +13,14 @@
 #define CAL_USECS_PER_DAY	INT64_C(86400000000)
 #define CAL_USECS_PER_WEEK	(7 * CAL_USECS_PER_DAY)
 
+/*
+ * 400 Gregorian years are 146097 days, exactly 20871 weeks: the weekly
+ * pattern repeats with this period, and so do PostgreSQL's time zone rules
+ * beyond the end of a zone's table (it extrapolates 400-year cycles).
+ */
+#define CAL_CYCLE_DAYS		INT64_C(146097)
+#define CAL_USECS_PER_CYCLE (CAL_CYCLE_DAYS * CAL_USECS_PER_DAY)
+
 /* one opening range of a weekday; open < close, both within the day */
 typedef struct CalRange
 {
@@ -45,6 +53,22 @@ typedef struct CalCore
  */
 extern int	cal_core_init(CalCore *c, CalRange *ranges, int nranges,
 						  int32_t *holidays, int nholidays, int64_t *holiday_before);
+
+/*
+ * The same calendar without its holidays (a shallow copy sharing c's
+ * arrays): far spans count the weekly hours with it and subtract each
+ * holiday's open time on its own (cal_open_on_day).
+ */
+extern void cal_core_without_holidays(const CalCore *c, CalCore *week);
+
+/* number of c's holidays before local day number day */
+extern int	cal_holidays_before(const CalCore *c, int64_t day);
+
+/*
+ * Open microseconds of the weekly hours (holidays not applied) of local day
+ * number day that lie within wall time [a, b); 0 when a >= b.
+ */
+extern uint64_t cal_open_on_day(const CalCore *c, int64_t day, int64_t a, int64_t b);
 
 /* weekday (0 = Monday) of a local day number */
 extern int	cal_dow_of_day(int64_t day);

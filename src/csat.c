@@ -19,6 +19,18 @@ csat_interval_seconds(const Interval *iv)
 	return s;
 }
 
+double
+csat_interval_arg_seconds(const Interval *iv, const char *what)
+{
+#ifdef INTERVAL_NOT_FINITE
+	if (INTERVAL_NOT_FINITE(iv))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a finite interval", what)));
+#endif
+	return csat_interval_seconds(iv);
+}
+
 /*
  * z such that P(|Z| <= z) = confidence.  Bisection on erfc is slow-ish but
  * exact to the last bit and needs no approximation tables; the last answer is

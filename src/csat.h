@@ -14,6 +14,13 @@
 /* Seconds in an interval, the same value as EXTRACT(EPOCH FROM interval). */
 extern double csat_interval_seconds(const Interval *iv);
 
+/*
+ * The same for an interval argument of a csat function: every such argument
+ * goes through here, which raises 22023 for an infinite interval (PostgreSQL
+ * 17 and later have them; "what" names the argument in the message).
+ */
+extern double csat_interval_arg_seconds(const Interval *iv, const char *what);
+
 /* Two-sided standard-normal quantile for a confidence in (0,1), e.g. 0.95 -> 1.95996. */
 extern double csat_confidence_z(double confidence);
 

@@ -43,6 +43,19 @@ PG_FUNCTION_INFO_V1(csat_complaint_rate);
 PG_FUNCTION_INFO_V1(csat_wilson_lower);
 PG_FUNCTION_INFO_V1(csat_wilson_upper);
 
+/* ERROR unless a is a one-dimensional elemtype array of len (0: 2 or 3) elements without NULLs */
+static void
+check_state_array(ArrayType *a, Oid elemtype, int len)
+{
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != elemtype ||
+		(len > 0 && ARR_DIMS(a)[0] != len) || ARR_DIMS(a)[0] < 2 || ARR_DIMS(a)[0] > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid csat aggregate state"),
+				 errdetail("The state must be a one-dimensional %s array of %d elements without NULLs.",
+						   format_type_be(elemtype), len > 0 ? len : 3)));
+}
+
 /*
  * The state array of argument argno, checked for the shape we rely on, and
  * copied unless we are inside an aggregate (where updating in place is safe).
@@ -60,14 +73,7 @@ state_array(FunctionCallInfo fcinfo, int argno, Oid elemtype, int len)
 		a = PG_GETARG_ARRAYTYPE_P(argno);
 	else
 		a = PG_GETARG_ARRAYTYPE_P_COPY(argno);
-
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != elemtype ||
-		(len > 0 && ARR_DIMS(a)[0] != len) || ARR_DIMS(a)[0] < 2 || ARR_DIMS(a)[0] > 3)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid csat aggregate state"),
-				 errdetail("The state must be a one-dimensional %s array of %d elements without NULLs.",
-						   format_type_be(elemtype), len > 0 ? len : 3)));
+	check_state_array(a, elemtype, len);
 	return a;
 }
 
@@ -96,9 +102,11 @@ Datum
 csat_share_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
-	int64	   *c = COUNTS(a);
+	int64	   *c;
 
-	if (ARR_DIMS(a)[0] < 2 || c[0] <= 0)
+	check_state_array(a, INT8OID, 2);
+	c = COUNTS(a);
+	if (c[0] <= 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8((double) c[1] / (double) c[0]);
 }
@@ -108,9 +116,11 @@ Datum
 csat_nps_final(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
-	int64	   *c = COUNTS(a);
+	int64	   *c;
 
-	if (ARR_DIMS(a)[0] < 3 || c[0] <= 0)
+	check_state_array(a, INT8OID, 3);
+	c = COUNTS(a);
+	if (c[0] <= 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(100.0 * ((double) c[1] - (double) c[2]) / (double) c[0]);
 }
@@ -220,8 +230,11 @@ csat_attain_inv(PG_FUNCTION_ARGS)
 Datum
 csat_attain_iv_accum(PG_FUNCTION_ARGS)
 {
-	double		e = checked_duration(csat_interval_seconds(PG_GETARG_INTERVAL_P(1)), "elapsed time");
-	double		t = checked_duration(csat_interval_seconds(PG_GETARG_INTERVAL_P(2)), "target");
+	double		e = csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(1), "elapsed time");
+	double		t = csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(2), "target");
+
+	checked_duration(e, "elapsed time");
+	checked_duration(t, "target");
 
 	return step2(fcinfo, e <= t, 1);
 }
@@ -229,8 +242,8 @@ csat_attain_iv_accum(PG_FUNCTION_ARGS)
 Datum
 csat_attain_iv_inv(PG_FUNCTION_ARGS)
 {
-	double		e = csat_interval_seconds(PG_GETARG_INTERVAL_P(1));
-	double		t = csat_interval_seconds(PG_GETARG_INTERVAL_P(2));
+	double		e = csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(1), "elapsed time");
+	double		t = csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(2), "target");
 
 	return step2(fcinfo, e <= t, -1);
 }
@@ -330,7 +343,8 @@ csat_weighted_state_in(PG_FUNCTION_ARGS)
 
 		errno = 0;
 		f[i] = strtod(p, &end);
-		if (end == p || errno == ERANGE)
+		/* ERANGE also flags subnormal results, which are exact: keep them */
+		if (end == p || (errno == ERANGE && (f[i] == 0.0 || isinf(f[i]))))
 			goto bad;
 		p = end;
 		if (*p++ != (i < 4 ? ',' : ')'))
@@ -412,16 +426,39 @@ checked_weighting(double v, const char *what)
 	return v;
 }
 
+/*
+ * After an update: a sum that overflowed (its compensation is then NaN) is
+ * refused here rather than stored as a state the input function rejects.
+ */
+static void
+check_sums_finite(const WeightedState *st)
+{
+	if (unlikely(!isfinite(st->sw) || !isfinite(st->cw) ||
+				 !isfinite(st->sws) || !isfinite(st->cws)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weighted score sums out of range"),
+				 errdetail("The sum of weights or of weight times score exceeds the range of double precision.")));
+}
+
 Datum
 csat_weighted_accum(PG_FUNCTION_ARGS)
 {
 	WeightedState *st = weighted_state(fcinfo, 0);
 	double		s = checked_weighting(PG_GETARG_FLOAT8(1), "score");
 	double		w = checked_weighting(PG_GETARG_FLOAT8(2), "weight");
+	double		ws = w * s;
 
+	if (unlikely(!isfinite(ws)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight times score must be a finite number"),
+				 errdetail("Weight %s times score %s overflows double precision.",
+						   float8out_internal(w), float8out_internal(s))));
 	st->n += 1;
 	neumaier_add(&st->sw, &st->cw, w);
-	neumaier_add(&st->sws, &st->cws, w * s);
+	neumaier_add(&st->sws, &st->cws, ws);
+	check_sums_finite(st);
 	PG_RETURN_POINTER(st);
 }
 
@@ -436,6 +473,7 @@ csat_weighted_combine(PG_FUNCTION_ARGS)
 	neumaier_add(&x->sw, &x->cw, y->cw);
 	neumaier_add(&x->sws, &x->cws, y->sws);
 	neumaier_add(&x->sws, &x->cws, y->cws);
+	check_sums_finite(x);
 	PG_RETURN_POINTER(x);
 }
 

@@ -302,7 +302,7 @@ csat_sketch_add_interval(PG_FUNCTION_ARGS)
 	double		x;
 
 	SKIP_NULL_INPUT();
-	x = csat_interval_seconds(PG_GETARG_INTERVAL_P(1));
+	x = csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(1), "duration");
 	check_value(x);
 	PG_RETURN_POINTER(add_value(state_arg(fcinfo, SK_ALPHA_DEFAULT, 0, NULL), x));
 }
@@ -357,7 +357,7 @@ Datum
 csat_sketch_add_interval_p(PG_FUNCTION_ARGS)
 {
 	SKIP_NULL_INPUT();
-	return add_with_p(fcinfo, csat_interval_seconds(PG_GETARG_INTERVAL_P(1)));
+	return add_with_p(fcinfo, csat_interval_arg_seconds(PG_GETARG_INTERVAL_P(1), "duration"));
 }
 
 /*

@@ -2,8 +2,9 @@
  * fuzz_calendar.c: libFuzzer target for the business-hours core.  Builds a
  * calendar (ranges and holidays) and spans from the input and checks the
  * invariants: open time never exceeds the span, splitting a span anywhere
- * adds up exactly, a whole week is the weekly total minus its holidays, and
- * short spans agree with a day-by-day reference.
+ * adds up exactly, a whole week is the weekly total minus its holidays, the
+ * weekly hours minus each holiday's open time give the same, and short spans
+ * agree with a day-by-day reference.
  */
 #include "calendar_core.h"
 
@@ -159,6 +160,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (got != reference(orig, nr, hol, nh, a, b))
 			abort();
+		/* the weekly hours without holidays, minus each holiday's own open time */
+		{
+			CalCore		week;
+			uint64_t	split;
+
+			cal_core_without_holidays(&c, &week);
+			split = cal_open_between(&week, a, b);
+			for (int i = 0; i < c.nholidays; i++)
+				split -= cal_open_on_day(&week, c.holidays[i], a, b);
+			if (split != got)
+				abort();
+		}
 		/* the reversed span is the negated value, modulo 2^64 */
 		if (cal_open_between(&c, b, a) != (uint64_t) 0 - got)
 			abort();

@@ -3,10 +3,17 @@
 # that looks at every minute of 2026 on the calendar zone's wall clock (plain
 # SQL, AT TIME ZONE), on thousands of random spans, many of them across DST
 # weekends (America/New_York, Europe/Berlin, Australia/Sydney, the 30-minute
-# DST shift of Australia/Lord_Howe) and holidays.  Runs in about 20 s.  Exit 0 = every span equal.
+# DST shift of Australia/Lord_Howe) and holidays.  The same again shifted by
+# 50,000 years (125 whole 400-year cycles: same weekdays, and PostgreSQL
+# extrapolates today's DST rules), where spans take the path outside the
+# listed 1900-2200 transitions, and shifted by 174 years, where spans cross
+# 2200-01-01, the end of that list.  Runs in about 60 s.  Exit 0 = every span equal.
 set -euo pipefail
 
-psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
+for shift in '0 years' '50000 years' '174 years'; do
+echo "== shifted by $shift"
+psql -X -q -v ON_ERROR_STOP=1 -v shift="$shift" <<'SQL'
+DROP EXTENSION IF EXISTS csat CASCADE;
 CREATE EXTENSION csat;
 SET max_parallel_workers_per_gather = 0;   -- deterministic random() order
 SELECT setseed(0.2026);
@@ -32,9 +39,9 @@ FROM (SELECT c.name AS cal, 1 + floor(random() * 7)::int AS d,
 ON CONFLICT DO NOTHING;
 -- holidays: the DST Sundays themselves and random days
 INSERT INTO csat.calendar_holidays VALUES
-  ('ny', '2026-03-08'), ('berlin', '2026-10-25'), ('sydney', '2026-04-05'), ('ny', '2026-12-25');
+  ('ny', ('2026-03-08'::date + :'shift'::interval)::date), ('berlin', ('2026-10-25'::date + :'shift'::interval)::date), ('sydney', ('2026-04-05'::date + :'shift'::interval)::date), ('ny', ('2026-12-25'::date + :'shift'::interval)::date);
 INSERT INTO csat.calendar_holidays
-SELECT c.name, '2026-01-01'::date + floor(random() * 365)::int
+SELECT c.name, ('2026-01-01'::date + :'shift'::interval)::date + floor(random() * 365)::int
 FROM csat.calendars c, generate_series(1, 12)
 ON CONFLICT DO NOTHING;
 
@@ -54,7 +61,7 @@ SELECT l.cal, l.m,
        w.cal IS NOT NULL AND d.day IS NULL AS open
 FROM (SELECT c.name AS cal, m, m AT TIME ZONE c.time_zone AS local
       FROM csat.calendars c,
-           generate_series('2025-12-30 00:00+00'::timestamptz, '2027-01-02 00:00+00', '1 minute') m) l
+           generate_series(('2025-12-30 00:00+00'::timestamptz + :'shift'::interval), ('2027-01-02 00:00+00'::timestamptz + :'shift'::interval), '1 minute') m) l
 LEFT JOIN week_open w ON w.cal = l.cal AND w.isodow = extract(isodow FROM l.local)
                      AND w.minute_of_day = extract(hour FROM l.local) * 60 + extract(minute FROM l.local)
 LEFT JOIN csat.calendar_holidays d ON d.calendar = l.cal AND d.day = l.local::date) minutes;
@@ -65,7 +72,7 @@ CREATE UNIQUE INDEX ON cum (cal, m);
 CREATE TEMP TABLE spans AS
 WITH r AS (
   SELECT c.name AS cal, i,
-         '2025-12-30 00:00+00'::timestamptz + floor(random() * 520000) * interval '1 minute' AS a,
+         ('2025-12-30 00:00+00'::timestamptz + :'shift'::interval) + floor(random() * 520000) * interval '1 minute' AS a,
          (CASE WHEN i % 10 < 4 THEN floor(random() * 1440)
                WHEN i % 10 < 7 THEN floor(random() * 14400)
                WHEN i % 10 < 9 THEN floor(random() * 144000)
@@ -74,12 +81,12 @@ WITH r AS (
   UNION ALL
   SELECT s.cal, i, s.t + (floor(random() * 5760) - 2880) * interval '1 minute',
          floor(random() * 4 * 1440)
-  FROM (VALUES ('ny', '2026-03-08 07:00+00'::timestamptz), ('ny', '2026-11-01 06:00+00'),
-               ('berlin', '2026-03-29 01:00+00'), ('berlin', '2026-10-25 01:00+00'),
-               ('sydney', '2026-04-04 16:00+00'), ('sydney', '2026-10-03 16:00+00'),
-               ('lordhowe', '2026-04-04 15:00+00'), ('lordhowe', '2026-10-03 15:30+00')) s(cal, t),
+  FROM (VALUES ('ny', ('2026-03-08 07:00+00'::timestamptz + :'shift'::interval)), ('ny', ('2026-11-01 06:00+00'::timestamptz + :'shift'::interval)),
+               ('berlin', ('2026-03-29 01:00+00'::timestamptz + :'shift'::interval)), ('berlin', ('2026-10-25 01:00+00'::timestamptz + :'shift'::interval)),
+               ('sydney', ('2026-04-04 16:00+00'::timestamptz + :'shift'::interval)), ('sydney', ('2026-10-03 16:00+00'::timestamptz + :'shift'::interval)),
+               ('lordhowe', ('2026-04-04 15:00+00'::timestamptz + :'shift'::interval)), ('lordhowe', ('2026-10-03 15:30+00'::timestamptz + :'shift'::interval))) s(cal, t),
        generate_series(1, 150) i)
-SELECT cal, a, least(a + len * interval '1 minute', '2027-01-01 23:59+00') AS b FROM r;
+SELECT cal, a, least(a + len * interval '1 minute', ('2027-01-01 23:59+00'::timestamptz + :'shift'::interval)) AS b FROM r;
 
 CREATE TEMP TABLE result AS
 SELECT s.cal, s.a, s.b, csat.business_elapsed(s.a, s.b, s.cal) AS got,
@@ -97,4 +104,5 @@ BEGIN
   IF (SELECT count(DISTINCT got) FROM result) < 1000 THEN RAISE EXCEPTION 'spans not varied enough'; END IF;
 END $$;
 SQL
+done
 echo "calendar brute force: all spans equal"

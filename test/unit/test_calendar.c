@@ -209,6 +209,79 @@ random_cases(void)
 	}
 }
 
+/*
+ * What far spans rely on: 400 Gregorian years are whole weeks, so without
+ * holidays every cycle holds the same open time wherever it starts; and the
+ * open time with holidays is the weekly open time minus each holiday's.
+ */
+static void
+cycles_and_holiday_split(void)
+{
+	CHECK(CAL_CYCLE_DAYS % 7 == 0 && CAL_CYCLE_DAYS == 400 * 365 + 97, "cycle is whole weeks");
+	for (int iter = 0; iter < 200; iter++)
+	{
+		CalRange	r[12];
+		int32_t		hol[20];
+		int64_t		hb[21];
+		CalCore		c,
+					week;
+		int			nr = (int) rnd(0, 12);
+		int			nh = (int) rnd(0, 20);
+		int64_t		base = rnd(-2000000, 100000000) * CAL_USECS_PER_DAY;
+
+		for (int i = 0; i < nr; i++)
+		{
+			int64_t		a = rnd(0, 1439),
+						b = rnd(a + 1, 1440);
+
+			r[i] = (CalRange) {(int) rnd(0, 6), a * MIN_US, b * MIN_US};
+		}
+		for (int i = 0; i < nh; i++)
+			hol[i] = (int32_t) (base / CAL_USECS_PER_DAY + rnd(-5, 60));
+		CHECK(cal_core_init(&c, r, nr, hol, nh, hb) == CAL_OK, "init");
+		cal_core_without_holidays(&c, &week);
+		CHECK(week.nholidays == 0 && week.week_before[7] == c.week_before[7], "without holidays");
+
+		for (int s = 0; s < 10; s++)
+		{
+			int64_t		a = base + rnd(-10 * CAL_USECS_PER_DAY, 70 * CAL_USECS_PER_DAY);
+			int64_t		b = a + rnd(0, 80 * CAL_USECS_PER_DAY);
+			uint64_t	split = cal_open_between(&week, a, b);
+			uint64_t	cycle = (uint64_t) (CAL_CYCLE_DAYS / 7 * week.week_before[7]);
+
+			for (int i = 0; i < c.nholidays; i++)
+				split -= cal_open_on_day(&week, c.holidays[i], a, b);
+			CHECK(split == cal_open_between(&c, a, b), "holiday split iter %d span %d", iter, s);
+			CHECK(cal_open_between(&week, a, a + CAL_USECS_PER_CYCLE) == cycle, "one cycle");
+			CHECK(cal_open_between(&week, a, a + 3 * CAL_USECS_PER_CYCLE) == 3 * cycle, "three cycles");
+			CHECK(cal_open_on_day(&week, b / CAL_USECS_PER_DAY, b, a) == 0, "reversed is empty");
+		}
+	}
+	/* a day's open time within a span: clipped at both ends, whole when covered */
+	{
+		CalRange	r[1] = {{0, 9 * HOUR_US, 17 * HOUR_US}};	/* Mondays 09-17 */
+		int64_t		hb[1];
+		CalCore		c;
+		int64_t		mon = 2;	/* 2000-01-03 */
+		int64_t		d0 = mon * CAL_USECS_PER_DAY;
+		/* the last Monday of PostgreSQL's range, and spans near INT64_MAX */
+		int64_t		last = INT64_C(9223371331200000000) / CAL_USECS_PER_DAY;
+		int64_t		top = INT64_MAX - 1000;
+
+		while (cal_dow_of_day(last) != 0)
+			last--;
+		cal_core_init(&c, r, 1, NULL, 0, hb);
+		CHECK(cal_open_on_day(&c, mon, d0 - 5, d0 + CAL_USECS_PER_DAY + 5) == 8 * HOUR_US, "whole day");
+		CHECK(cal_open_on_day(&c, mon, d0 + 10 * HOUR_US, d0 + 11 * HOUR_US) == HOUR_US, "inside");
+		CHECK(cal_open_on_day(&c, mon, d0 + 16 * HOUR_US, d0 + 30 * HOUR_US) == HOUR_US, "clipped end");
+		CHECK(cal_open_on_day(&c, mon, d0 - 30 * HOUR_US, d0 + 10 * HOUR_US) == HOUR_US, "clipped start");
+		CHECK(cal_open_on_day(&c, mon, d0 + CAL_USECS_PER_DAY, d0 + 2 * CAL_USECS_PER_DAY) == 0, "after");
+		CHECK(cal_open_on_day(&c, mon + 7, d0, d0 + CAL_USECS_PER_DAY) == 0, "other day");
+		CHECK(cal_open_on_day(&c, last, last * CAL_USECS_PER_DAY, top) == 8 * HOUR_US, "near the top");
+		CHECK(cal_open_on_day(&c, last + 10, last * CAL_USECS_PER_DAY, top) == 0, "past the top");
+	}
+}
+
 int
 main(void)
 {
@@ -216,6 +289,7 @@ main(void)
 	merge_and_errors();
 	extremes();
 	random_cases();
+	cycles_and_holiday_split();
 	if (failures)
 	{
 		printf("%d failures\n", failures);
