@@ -30,7 +30,7 @@
 #   test/bench/watch.sh            CSAT_BENCH_ROWS=1000000 CSAT_BENCH_RUNS=3
 #                                  CSAT_BENCH_SHAPES="bare tickets"
 #                                  CSAT_BENCH_PCTS="5 35"
-#                                  CSAT_BENCH_VARIANTS="plain csat row stmt nop read"
+#                                  CSAT_BENCH_VARIANTS="row stmt nop" (which optional ones)
 #                                  CSAT_BENCH_PGBENCH_SECONDS=10 (0: no pgbench)
 # (plain, csat and read are always measured; brins and brcopy go with read.)
 set -euo pipefail
@@ -43,7 +43,7 @@ SHAPES=${CSAT_BENCH_SHAPES:-bare tickets}
 PCTS=${CSAT_BENCH_PCTS:-5 35}
 PGB_SECONDS=${CSAT_BENCH_PGBENCH_SECONDS:-10}
 VARIANTS="plain csat"
-for v in ${CSAT_BENCH_VARIANTS:-row stmt nop}; do
+for v in ${CSAT_BENCH_VARIANTS-row stmt nop}; do
 	case " $VARIANTS read " in *" $v "*) ;; *) VARIANTS+=" $v" ;; esac
 done
 VARIANTS+=" read brins brcopy"
