@@ -24,8 +24,9 @@
 # and single-row INSERTs with pgbench (4 clients) into plain vs csat (bare).
 # Runs are interleaved; medians of CSAT_BENCH_RUNS (default 3) are printed
 # with the ratios to "plain" and to the floor, and csat's distance above the
-# floor in units of plain ((csat - floor) / plain).  Builds, installs (under
-# the runner's lock) and starts its own throwaway cluster.
+# floor in units of plain ((csat - floor) / plain).  Builds, installs into a
+# private copy of the PostgreSQL installation (test/bench/private_pg.sh: no
+# lock held, no one else's csat.so) and starts its own throwaway cluster.
 #
 #   test/bench/watch.sh            CSAT_BENCH_ROWS=1000000 CSAT_BENCH_RUNS=3
 #                                  CSAT_BENCH_SHAPES="bare tickets"
@@ -48,12 +49,11 @@ for v in ${CSAT_BENCH_VARIANTS-row stmt nop}; do
 done
 VARIANTS+=" read brins brcopy"
 
-exec 9>/tmp/csat-test.lock
-flock 9
-build_and_install
 DIR=$(mktemp -d /tmp/csat-bench-watch.XXXXXX)
 chmod 755 "$DIR"
 trap 'stop_cluster; rm -rf "$DIR"' EXIT
+. test/bench/private_pg.sh
+private_install "$DIR"
 # the reading trigger: a library of its own, never part of csat
 cc -O2 -Wall -fPIC -shared $("$PG_CONFIG" --cflags_sl) -I"$("$PG_CONFIG" --includedir-server)" \
 	-o "$DIR/floor_trigger.so" test/bench/floor_trigger.c

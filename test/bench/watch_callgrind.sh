@@ -19,8 +19,9 @@
 # triggers) and CommitTransactionCommand of the measured statement, nothing
 # of start-up or of the warm-up statement that precedes it (same table,
 # other keys: loads the library, csat's cache, plans and relcache entries).
-# Debian's postgres binary is stripped: its static functions show up under
-# the nearest exported name or as bare addresses; csat.so has its symbols.
+# csat is installed into a private copy of the PostgreSQL installation
+# (test/bench/private_pg.sh).  Debian's postgres binary is stripped: its
+# static functions show up as bare addresses; csat.so has its symbols.
 #
 #   test/bench/watch_callgrind.sh   CSAT_CALLGRIND_ROWS=100000
 #                                   CSAT_CALLGRIND_SHAPES="bare"   (or "bare tickets")
@@ -38,13 +39,11 @@ TOP=${CSAT_CALLGRIND_TOP:-25}
 KEEP=${CSAT_CALLGRIND_KEEP:-}
 WARM=2000
 
-# the lock stays held: the single-user backends load csat.so from the shared install
-exec 9>/tmp/csat-test.lock
-flock 9
-build_and_install
 DIR=$(mktemp -d /tmp/csat-callgrind.XXXXXX)
 chmod 755 "$DIR"
 trap 'stop_cluster; rm -rf "$DIR"' EXIT
+. test/bench/private_pg.sh
+private_install "$DIR"
 cc -O2 -g -Wall -fPIC -shared $("$PG_CONFIG" --cflags_sl) -I"$("$PG_CONFIG" --includedir-server)" \
 	-o "$DIR/floor_trigger.so" test/bench/floor_trigger.c
 chmod 755 "$DIR/floor_trigger.so"
