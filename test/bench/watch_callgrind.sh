@@ -145,6 +145,8 @@ for shape in $SHAPES; do
 	done
 done
 
+# the report: pipelines cut short by head are fine
+set +o pipefail
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
 printf '\nInstructions (Ir) of one statement of %s rows, %s (5 %%) breaching, in postgres --single\n' "$ROWS" "$NBR"
 printf '(brins, the breaching rows alone into breaches_plain: %s Ir)\n' "${IR[brins]}"
@@ -163,11 +165,16 @@ for shape in $SHAPES; do
 done
 printf '(floor = read + brins; (c-f)/pl = (csat - floor) / plain, the issue\047s "within 0.1x of the floor")\n'
 
-# per-function Ir of a dump, inclusive (yes) or self (no): "Ir<TAB>function [object]"
+# per-function Ir of a dump, inclusive (yes) or self (no): "Ir<TAB>function".
+# A function with debug information comes in pieces, one per source file of
+# its code (inlined header functions): the piece of its own file is the whole
+# inclusive cost, the self costs add up.
 fn_ir() {
 	callgrind_annotate --auto=no --inclusive="$2" --threshold=100 "$1" 2>/dev/null |
 		sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%) *\(.*\)$/\1\t\2/p' | tr -d , |
-		sed 's/\t[^ \t]*:\([^ :]*\) \[\(.*\/\)\{0,1\}\([^]/]*\)\]$/\t\1 [\3]/'
+		sed 's/ \[[^]]*\]$//; s/\t[^ \t]*:\([^ :]*\)$/\t\1/' |
+		awk -F'\t' -v incl="$2" '{ if (incl == "yes") { if ($1 > v[$2]) v[$2] = $1 } else v[$2] += $1 }
+			END { for (f in v) printf "%.0f\t%s\n", v[f], f }'
 }
 # callees of one function, inclusive: the lines under "* file:FN" in --tree=calling
 callees() {
@@ -187,11 +194,11 @@ for shape in $SHAPES; do
 			csat_watch_trigger floor_read_trigger tuplestore_gettupleslot BufFileRead slot_getsomeattrs_int eval_row \
 			MemoryContextReset flush_batch pg_qsort try_direct_insert table_slot_create ExecDropSingleTupleTableSlot \
 			heap_multi_insert heap_insert ExecInsertIndexTuples btinsert brininsert XLogInsert ExecScan" '
-			{ sub(/ \[.*$/, "", $3); v[$1, $3] = $2 }
+			{ v[$1, $3] = $2 }
 			END {
 				n = split(list, L, /[ \t\n\\]+/)
 				for (i = 1; i <= n; i++) if (L[i] != "")
-					printf "  %-30s %13d %13d %13d %+13d\n", L[i], v["csat", L[i]], v["read", L[i]], v["brins", L[i]],
+					printf "  %-30s %13.0f %13.0f %13.0f %+13.0f\n", L[i], v["csat", L[i]], v["read", L[i]], v["brins", L[i]],
 						v["csat", L[i]] - v["read", L[i]] - v["brins", L[i]]
 			}'
 	done
@@ -203,10 +210,10 @@ c=${shape}_${how}_csat
 printf '\nTop %s functions of %s %s csat by inclusive Ir (of %s; the frames around the whole statement left out):\n' \
 	"$TOP" "$shape" "$how" "${IR[$c]}"
 fn_ir "$DIR/cg/$c.3" yes | awk -F'\t' -v t="${IR[$c]}" '$1 < 0.999 * t' | sort -t$'\t' -k1,1nr | head -n "$TOP" |
-	awk -F'\t' -v t="${IR[$c]}" '{ printf "  %13d %5.1f%%  %s\n", $1, 100 * $1 / t, $2 }'
+	awk -F'\t' -v t="${IR[$c]}" '{ printf "  %13.0f %5.1f%%  %s\n", $1, 100 * $1 / t, $2 }'
 printf '\nTop %s functions of %s %s csat by self Ir:\n' "$TOP" "$shape" "$how"
 fn_ir "$DIR/cg/$c.3" no | awk -F'\t' -v t="${IR[$c]}" '$1 < 0.999 * t' | sort -t$'\t' -k1,1nr | head -n "$TOP" |
-	awk -F'\t' -v t="${IR[$c]}" '{ printf "  %13d %5.1f%%  %s\n", $1, 100 * $1 / t, $2 }'
+	awk -F'\t' -v t="${IR[$c]}" '{ printf "  %13.0f %5.1f%%  %s\n", $1, 100 * $1 / t, $2 }'
 for f in csat_watch_trigger eval_row flush_batch try_direct_insert; do
 	printf '\ncsat %s, %s %s, its callees (inclusive Ir):\n' "$f" "$shape" "$how"
 	callees "$DIR/cg/$c.3" "$f"
