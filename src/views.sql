@@ -549,8 +549,10 @@ COMMENT ON FUNCTION csat.rollup_measures() IS
 -- as the table's owner (SECURITY_RESTRICTED_OPERATION, search_path pinned).  Only
 -- these fixed shapes exist, built from the validated mapping in csat.sources:
 --   partials      (orders, tickets, surveys) rows shaped like csat.rollup_hourly, one
---                 per hour, channel and segment ($1 time zone; ranged by $2/$3)
---   returns       (returns) order_id (as text), requested_at, completed_at ($2/$3)
+--                 per hour, channel and segment ($1 time zone); partials_ranged: of
+--                 the rows in [$2[i], $3[i])
+--   returns       (returns) order_id (as text), requested_at, completed_at;
+--                 returns_ranged: of the returns in [$2[i], $3[i])
 --   order_keys    (orders) order_id, channel, segment of the orders whose order_id is
 --                 in $4 (text)
 --   order_ids     (orders) order_id of the orders placed in [$2[i], $3[i])
@@ -584,6 +586,9 @@ DECLARE
 	ranged text;
 	typed boolean;
 	idtype oid;
+	idnum int2;
+	indexed boolean;
+	is_ranged boolean := part OPERATOR(pg_catalog.~~) '%\_ranged';
 BEGIN
 	SELECT s.columns, pg_catalog.format('%I.%I', n.nspname, cl.relname) INTO m, tbl
 	  FROM csat.sources s JOIN pg_catalog.pg_class cl ON cl.oid OPERATOR(pg_catalog.=) s.source::pg_catalog.oid
@@ -592,17 +597,17 @@ BEGIN
 	IF m IS NULL THEN
 		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
 	END IF;
-	IF NOT (part OPERATOR(pg_catalog.=) 'partials' AND kind OPERATOR(pg_catalog.=) ANY ('{orders,tickets,surveys}'::text[])
-			OR part OPERATOR(pg_catalog.=) ANY ('{returns,return_hours}'::text[]) AND kind OPERATOR(pg_catalog.=) 'returns'
+	IF NOT (part OPERATOR(pg_catalog.=) ANY ('{partials,partials_ranged}'::text[]) AND kind OPERATOR(pg_catalog.=) ANY ('{orders,tickets,surveys}'::text[])
+			OR part OPERATOR(pg_catalog.=) ANY ('{returns,returns_ranged,return_hours}'::text[]) AND kind OPERATOR(pg_catalog.=) 'returns'
 			OR part OPERATOR(pg_catalog.=) ANY ('{order_keys,order_ids}'::text[]) AND kind OPERATOR(pg_catalog.=) 'orders') THEN
 		RAISE EXCEPTION 'no part "%" of kind %', part, kind USING ERRCODE = '22023';
 	END IF;
-	-- rows of one range join once: the ranges are disjoint
+	-- *_ranged: the rows in [$2[i], $3[i]) (each joins once: the ranges are disjoint)
 	ranged := pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS r(lo, hi)'
 								' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi',
 								m OPERATOR(pg_catalog.->>) pcol);
 
-	IF part OPERATOR(pg_catalog.=) 'partials' THEN
+	IF part OPERATOR(pg_catalog.~~) 'partials%' THEN
 		-- the standard columns the measures read (the view's, less ids and labels)
 		FOR c IN SELECT sc.name, sc.class, a.atttypid AS typ FROM csat.standard_columns() sc
 				   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
@@ -636,14 +641,12 @@ BEGIN
 			' GROUP BY x.h, x.c, x.s',
 			sel, pcol,
 			CASE WHEN kind OPERATOR(pg_catalog.=) 'surveys' THEN 'coalesce(y.scale_max, 5) AS sc, coalesce(y.weight, 1::pg_catalog.float8) AS w,' ELSE '' END,
-			cols, tbl,
-			-- $2 NULL: every hour
-			' WHERE $2 IS NULL UNION ALL SELECT ' || cols || ' FROM ' || tbl || ' t' || ranged || ' WHERE $2 IS NOT NULL');
+			cols, tbl, CASE WHEN is_ranged THEN ranged ELSE '' END);
 	END IF;
 
 	-- the row parts: order_id as text, and whether keys may compare typed (the same
 	-- built-in type in every table of the other kind) rather than as text
-	SELECT a.atttypid INTO idtype FROM pg_catalog.pg_attribute a
+	SELECT a.atttypid, a.attnum INTO idtype, idnum FROM pg_catalog.pg_attribute a
 	 WHERE a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid AND a.attname OPERATOR(pg_catalog.=) (m OPERATOR(pg_catalog.->>) 'order_id');
 	IF idtype IS NOT NULL THEN
 		expr := csat.text_sql(m OPERATOR(pg_catalog.->>) 'order_id', idtype);
@@ -657,13 +660,12 @@ BEGIN
 	ELSE
 		expr := 'NULL::pg_catalog.text';
 	END IF;
-	IF part OPERATOR(pg_catalog.=) 'returns' THEN
-		RETURN pg_catalog.format('SELECT %1$s, NULL::pg_catalog.text, NULL::pg_catalog.text, t.%2$I, %3$s FROM %4$s t'
-								 ' WHERE t.%2$I IS NOT NULL AND $2 IS NULL'
-								 ' UNION ALL SELECT %1$s, NULL, NULL, t.%2$I, %3$s FROM %4$s t%5$s WHERE $2 IS NOT NULL',
+	IF part OPERATOR(pg_catalog.~~) 'returns%' THEN
+		RETURN pg_catalog.format('SELECT %1$s, NULL::pg_catalog.text, NULL::pg_catalog.text, t.%2$I, %3$s FROM %4$s t%5$s'
+								 ' WHERE t.%2$I IS NOT NULL',
 								 expr, m OPERATOR(pg_catalog.->>) 'requested_at',
 								 CASE WHEN m OPERATOR(pg_catalog.?) 'completed_at' THEN pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) 'completed_at')
-									  ELSE 'NULL::pg_catalog.timestamptz' END, tbl, ranged);
+									  ELSE 'NULL::pg_catalog.timestamptz' END, tbl, CASE WHEN is_ranged THEN ranged ELSE '' END);
 	ELSIF part OPERATOR(pg_catalog.=) 'order_ids' THEN
 		RETURN pg_catalog.format('SELECT %s, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.timestamptz,'
 								 ' NULL::pg_catalog.timestamptz FROM %s t%s', expr, tbl, ranged);
@@ -689,6 +691,16 @@ BEGIN
 				cols := cols || ', ' || csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ);
 			END IF;
 		END LOOP;
+		-- one order per key, as the standard view's join did: by index lookups where
+		-- the key column leads an index, else in one scan
+		indexed := typed AND EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
+										AND i.indkey[0] OPERATOR(pg_catalog.=) idnum AND i.indpred IS NULL);
+		IF indexed THEN
+			RETURN pg_catalog.format('SELECT %s%s, NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz'
+									 ' FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.text[]::%s[])) AS k(k) CROSS JOIN LATERAL'
+									 ' (SELECT t.* FROM %s t WHERE t.%I OPERATOR(pg_catalog.=) k.k LIMIT 1) t',
+									 expr, cols, pg_catalog.format_type(idtype, NULL), tbl, m OPERATOR(pg_catalog.->>) 'order_id');
+		END IF;
 		RETURN pg_catalog.format('SELECT %s%s, NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz FROM %s t WHERE %s',
 								 expr, cols, tbl, sel);
 	END IF;
@@ -699,7 +711,7 @@ BEGIN
 							 m OPERATOR(pg_catalog.->>) 'requested_at', tbl, sel);
 END $$;
 COMMENT ON FUNCTION csat.source_sql(text, regclass, text) IS
-'internal: the statement csat.source_partials / csat.source_rows run, as the table''s owner, to read one part (partials, returns, order_keys, order_ids, return_hours) of a table mapped as the given kind; built from csat.sources only';
+'internal: the statement csat.source_partials / csat.source_rows run, as the table''s owner, to read one part (partials, partials_ranged, returns, returns_ranged, order_keys, order_ids, return_hours) of a table mapped as the given kind; built from csat.sources only';
 
 CREATE FUNCTION csat.source_partials(kind text, source regclass, tz text,
 									 lo timestamptz[] DEFAULT NULL, hi timestamptz[] DEFAULT NULL)

@@ -198,7 +198,8 @@ csat_source_partials(PG_FUNCTION_ARGS)
 		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
 	}
 	params[3] = (Datum) 0;
-	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1), "partials", params, nulls);
+	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1),
+				  PG_ARGISNULL(3) ? "partials" : "partials_ranged", params, nulls);
 	return (Datum) 0;
 }
 
@@ -219,10 +220,13 @@ csat_source_rows(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("kind, source and part must not be null")));
 	part = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (strcmp(part, "partials") == 0)
+	if (strncmp(part, "partials", 8) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("part \"%s\" is read by csat.source_partials", part)));
+	/* the returns of some hours only */
+	if (strcmp(part, "returns") == 0 && !PG_ARGISNULL(3))
+		part = "returns_ranged";
 	params[0] = (Datum) 0;
 	for (int i = 1; i <= 3; i++)
 	{
