@@ -597,6 +597,16 @@ BEGIN
 	IF m IS NULL THEN
 		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
 	END IF;
+	-- a mapped column renamed or dropped since: say so rather than read NULLs
+	SELECT k.key, k.value INTO c FROM pg_catalog.jsonb_each_text(m) k
+	 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
+						  AND a.attname OPERATOR(pg_catalog.=) k.value AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)
+	 LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION 'column "%" of relation % does not exist', c.value, source USING ERRCODE = '42703',
+			DETAIL = pg_catalog.format('The mapping of kind %s names it for standard column %s.', kind, c.key),
+			HINT = 'Map the table again with csat.map_source.';
+	END IF;
 	IF NOT (part OPERATOR(pg_catalog.=) ANY ('{partials,partials_ranged}'::text[]) AND kind OPERATOR(pg_catalog.=) ANY ('{orders,tickets,surveys}'::text[])
 			OR part OPERATOR(pg_catalog.=) ANY ('{returns,returns_ranged,return_hours}'::text[]) AND kind OPERATOR(pg_catalog.=) 'returns'
 			OR part OPERATOR(pg_catalog.=) ANY ('{order_keys,order_ids}'::text[]) AND kind OPERATOR(pg_catalog.=) 'orders') THEN
@@ -693,7 +703,8 @@ BEGIN
 		END LOOP;
 		-- one order per key, as the standard view's join did: by index lookups where
 		-- the key column leads an index, else in one scan
-		indexed := typed AND EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
+		-- (not on a Citus distributed table: it refuses a LATERAL join with LIMIT)
+		indexed := typed AND NOT csat.citus_sharded(source) AND EXISTS (SELECT FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
 										AND i.indkey[0] OPERATOR(pg_catalog.=) idnum AND i.indpred IS NULL);
 		IF indexed THEN
 			RETURN pg_catalog.format('SELECT %s%s, NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz'

@@ -90,7 +90,17 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	/* lock first, so that what is checked is what is read */
+	/*
+	 * The caller must be able to read the table itself: checked before the
+	 * lock (as RangeVarGetRelidExtended's callers do), so that nobody can
+	 * hold a lock on a table they may not read; then checked again under it.
+	 */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
 	LockRelationOid(relid, AccessShareLock);
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
