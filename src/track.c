@@ -17,6 +17,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
@@ -30,6 +31,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
@@ -148,6 +150,7 @@ note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 {
 	Oid			types[2] = {TEXTOID, TIMESTAMPTZARRAYOID};
 	Datum		args[2];
+	Datum	   *elems;
 	int			m = 0;
 
 	args[0] = CStringGetTextDatum(kind);
@@ -164,7 +167,10 @@ note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 	for (int i = 0; i < n; i++)
 		if (m == 0 || hours[m - 1] != hours[i])
 			hours[m++] = hours[i];
-	args[1] = PointerGetDatum(construct_array((Datum *) hours, m, TIMESTAMPTZOID,
+	elems = palloc(sizeof(Datum) * m);
+	for (int i = 0; i < m; i++)
+		elems[i] = TimestampTzGetDatum(hours[i]);
+	args[1] = PointerGetDatum(construct_array(elems, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	if (SPI_execute_with_args("INSERT INTO csat.changes (kind, hour)"
 							  " SELECT $1, h.h FROM pg_catalog.unnest($2) AS h(h)"
@@ -193,7 +199,6 @@ csat_track_change(PG_FUNCTION_ARGS)
 	OwnerSwitch sw;
 	Oid			types[2] = {TEXTOID, OIDOID};
 	Datum		args[2];
-	bool		isnull;
 	TriggerEvent ev;
 	TimestampTz *hours;
 	int			n = 0,
@@ -241,7 +246,6 @@ csat_track_change(PG_FUNCTION_ARGS)
 				 errdetail("csat.track_change() notes changes of mapped tables only."),
 				 errhint("Map the table with csat.map_source, which installs this trigger.")));
 	pcol = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	(void) isnull;
 	if (pcol != NULL)
 	{
 		attnum = get_attnum(RelationGetRelid(rel), pcol);
@@ -283,6 +287,49 @@ csat_track_change(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------- dropped tables */
+
+/*
+ * Rebuild the standard view of a kind, as the dropping user (who may lack the
+ * right to create it in csat: then a WARNING, not a failed DROP).
+ */
+static void
+rebuild_view(const char *kind)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1];
+
+	args[0] = CStringGetTextDatum(kind);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args("SELECT csat.build_standard_view($1)", 1, types, args,
+								  NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "rebuilding the standard view of kind %s failed", kind);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("standard view csat.%s was not rebuilt: %s", kind, edata->message),
+				 errhint("Run csat.map_source for one of its tables again.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
 
 /*
  * csat.drop_cleanup(): sql_drop event trigger.  A dropped table's OID would
@@ -372,15 +419,7 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 
 	/* the standard views lost a table (DROP ... CASCADE dropped them): rebuild */
 	foreach(lc, kinds)
-	{
-		Oid			ktypes[1] = {TEXTOID};
-		Datum		kargs[1];
-
-		kargs[0] = CStringGetTextDatum(strVal(lfirst(lc)));
-		if (SPI_execute_with_args("SELECT csat.build_standard_view($1)", 1, ktypes, kargs,
-								  NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "rebuilding the standard view of kind %s failed", strVal(lfirst(lc)));
-	}
+		rebuild_view(strVal(lfirst(lc)));
 	SPI_finish();
 	PG_RETURN_VOID();
 }
