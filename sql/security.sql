@@ -130,7 +130,7 @@ SELECT csat.prune_breaches('1 day') AS pruned;
 RESET ROLE;
 SELECT source, count(*) AS superuser_sees FROM csat.breaches GROUP BY source ORDER BY source::text;
 
--- ---- a dropped table's breaches: has_table_privilege is NULL, only superusers see them
+-- ---- a dropped table's breaches go with it (its OID could later name another table)
 SET ROLE regress_csat_b;
 CREATE TABLE t3 (id int, wait float8);
 INSERT INTO t3 VALUES (1, 400);
@@ -141,10 +141,11 @@ SELECT source, count(*) FROM csat.breaches GROUP BY source ORDER BY source::text
 RESET ROLE;
 SELECT count(*) AS orphans_superuser_sees FROM csat.breaches b WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = b.source);
 
--- ---- csat.refresh reads the mapped tables with the caller's rights: b may
+-- ---- csat.refresh needs the caller to be able to read each mapped table: b may
 -- maintain the rollups and read the standard view, not a's table behind it
 GRANT CREATE ON SCHEMA csat TO regress_csat_a;
 GRANT SELECT, INSERT, UPDATE, DELETE ON csat.sources TO regress_csat_a;
+GRANT INSERT ON csat.changes TO regress_csat_a;
 GRANT SELECT ON csat.settings TO regress_csat_b;
 GRANT SELECT, INSERT, UPDATE, DELETE ON csat.changes, csat.rollup_hourly, csat.rollup_daily,
       csat.rollup_state, csat.refresh_log TO regress_csat_b;
@@ -161,7 +162,7 @@ GRANT SELECT ON a_orders TO regress_csat_b;
 SET ROLE regress_csat_b;
 SELECT full_rebuild, timezone, hours_touched, days_touched, first_period, last_period FROM csat.refresh();
 SELECT day, orders FROM csat.rollup_daily WHERE channel = 'all' AND segment = 'all' ORDER BY day;
--- an incremental refresh reads with the caller's rights too
+-- an incremental refresh checks the caller's rights too
 SET ROLE regress_csat_a;
 REVOKE SELECT ON a_orders FROM regress_csat_b;
 INSERT INTO a_orders VALUES (11, '2024-01-01 05:10+00');
@@ -175,6 +176,151 @@ SELECT day, orders FROM csat.rollup_daily WHERE channel = 'all' AND segment = 'a
 RESET ROLE;
 SELECT csat.unmap_source('orders');
 DROP TABLE a_orders, t1, t2;
+
+-- ---- csat.refresh reads each mapped table as the table's owner, under
+-- SECURITY_RESTRICTED_OPERATION, and converts labels with output functions: a
+-- table owner's code never runs with the rights of the (superuser) caller
+SET ROLE regress_csat_a;
+CREATE TABLE a_log (superuser boolean, who name, what text);
+GRANT INSERT ON a_log TO PUBLIC;
+CREATE TYPE a_channel AS ENUM ('app', 'web');
+-- a user-defined cast to text, as a ::text in csat's SQL would pick up
+CREATE FUNCTION a_channel_text(a_channel) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.a_log SELECT r.rolsuper, current_user, 'cast' FROM pg_roles r WHERE r.rolname = current_user;
+	RETURN 'cast';
+END $$;
+CREATE CAST (a_channel AS text) WITH FUNCTION a_channel_text(a_channel);
+-- a row-security policy function that tries what its caller could do
+CREATE FUNCTION a_visible(id int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO public.a_log SELECT r.rolsuper, current_user, 'policy' FROM pg_roles r WHERE r.rolname = current_user;
+	BEGIN
+		SET LOCAL ROLE regress_csat_a;
+		INSERT INTO public.a_log VALUES (NULL, current_user, 'SET ROLE worked');
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO public.a_log VALUES (NULL, current_user, SQLERRM);
+	END;
+	BEGIN
+		CREATE TEMP TABLE a_tmp (x int);
+		INSERT INTO public.a_log VALUES (NULL, current_user, 'CREATE TEMP TABLE worked');
+	EXCEPTION WHEN OTHERS THEN
+		INSERT INTO public.a_log VALUES (NULL, current_user, SQLERRM);
+	END;
+	RETURN true;
+END $$;
+CREATE TABLE a_orders (order_id int, ordered_at timestamptz, channel a_channel);
+INSERT INTO a_orders VALUES (1, '2024-03-01 10:00+00', 'app'), (2, '2024-03-01 10:30+00', 'web'), (3, '2024-03-01 11:00+00', 'web');
+CREATE POLICY a_orders_visible ON a_orders USING (a_visible(order_id));
+ALTER TABLE a_orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+SELECT csat.map_source('orders', 'a_orders');
+DELETE FROM a_log;
+RESET ROLE;
+SELECT full_rebuild, hours_touched FROM csat.refresh();
+SELECT hour, channel, orders FROM csat.rollup_hourly WHERE segment = 'all' ORDER BY 1, 2;
+-- the policy ran as a, restricted; the cast did not run at all
+SELECT DISTINCT superuser, who, what FROM a_log ORDER BY what;
+-- the standard view labels by output function too
+TRUNCATE a_log;
+SELECT order_id, channel FROM csat.orders ORDER BY 1;
+SELECT count(*) AS casts_run FROM a_log WHERE what = 'cast';
+-- a caller subject to the table's row security would count rows hidden from it
+GRANT SELECT, INSERT, UPDATE, DELETE ON csat.rollup_hourly, csat.rollup_daily,
+      csat.rollup_state, csat.refresh_log TO regress_csat_b;
+SET ROLE regress_csat_a;
+GRANT SELECT ON a_orders TO regress_csat_b;
+SET ROLE regress_csat_b;
+SELECT pg_temp.try($$SELECT csat.refresh(true)$$);
+-- the row parts are checked the same way
+SELECT pg_temp.try($$SELECT * FROM csat.source_rows('orders', 'a_orders', 'order_ids', '{2024-01-01}', '{2025-01-01}')$$);
+SET ROLE regress_csat_a;
+ALTER TABLE a_orders NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+REVOKE SELECT ON a_orders FROM regress_csat_b;
+SET ROLE regress_csat_b;
+SELECT pg_temp.try($$SELECT * FROM csat.source_partials('orders', 'a_orders', 'UTC')$$);
+-- nor do these functions read anything but csat's fixed shapes of mapped tables
+RESET ROLE;
+SELECT pg_temp.try($$SELECT * FROM csat.source_rows('orders', 'a_log', 'order_ids')$$);
+SELECT pg_temp.try($$SELECT * FROM csat.source_rows('orders', 'a_orders', 'SELECT 1')$$);
+
+-- ---- change tracking: csat.changes is neither readable nor writable by PUBLIC,
+-- yet writers with no rights on csat get their changes noted (by the trigger, as
+-- csat's owner); the trigger refuses tables that are not mapped
+SELECT p, has_table_privilege('public', 'csat.changes', p) AS public_has
+  FROM unnest('{SELECT,INSERT,UPDATE,DELETE}'::text[]) p;
+REVOKE INSERT ON csat.changes FROM regress_csat_a;
+SET ROLE regress_csat_a;
+GRANT INSERT, UPDATE, SELECT (order_id) ON a_orders TO regress_csat_b;
+CREATE TABLE a_other (order_id int, ordered_at timestamptz);
+CREATE TRIGGER fake AFTER INSERT ON a_other REFERENCING NEW TABLE AS csat_new
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change('orders');
+SELECT pg_temp.try($$INSERT INTO a_other VALUES (1, now())$$);
+SELECT pg_temp.try($$INSERT INTO csat.changes VALUES ('orders', NULL)$$);
+SELECT pg_temp.try($$SELECT count(*) FROM csat.changes$$);
+RESET ROLE;
+REVOKE ALL ON csat.changes FROM regress_csat_b;
+DELETE FROM csat.changes;
+SET ROLE regress_csat_b;
+SELECT pg_temp.try($$INSERT INTO csat.changes VALUES ('orders', NULL)$$);
+INSERT INTO a_orders VALUES (4, '2024-03-02 08:15+00', 'app'), (5, '2024-03-02 08:45+00', 'app'), (6, '2024-03-03 00:00+00', 'web');
+UPDATE a_orders SET channel = 'web' WHERE order_id = 4;
+RESET ROLE;
+SELECT kind, hour FROM csat.changes ORDER BY 1, 2;
+SELECT full_rebuild, hours_touched FROM csat.refresh();
+SELECT hour, channel, orders FROM csat.rollup_hourly WHERE segment = 'all' AND hour >= '2024-03-02' ORDER BY 1, 2;
+
+-- ---- dropped tables: their mappings, watches and breaches go with them; the
+-- standard view is rebuilt over the tables still mapped
+GRANT INSERT ON csat.changes TO regress_csat_a;
+SET ROLE regress_csat_a;
+CREATE TABLE a_orders2 (order_id int, ordered_at timestamptz);
+INSERT INTO a_orders2 VALUES (7, '2024-03-04 09:00+00');
+SELECT csat.map_source('orders', 'a_orders2');
+CREATE TABLE a_waits (id int, wait float8);
+INSERT INTO a_waits VALUES (1, 500);
+SELECT csat.watch('a_waits', 'wait', 'id', value_column => 'wait') AS backfilled;
+RESET ROLE;
+SELECT kind, source FROM csat.sources ORDER BY 1, 2::text;
+SELECT source, metric FROM csat.watches ORDER BY 1::text;
+SELECT source, row_key FROM csat.breaches ORDER BY 1::text;
+DELETE FROM csat.changes;
+SET ROLE regress_csat_a;
+DROP TABLE a_waits;
+DROP TABLE a_orders CASCADE;
+RESET ROLE;
+SELECT kind, source FROM csat.sources ORDER BY 1, 2::text;
+SELECT count(*) AS watches FROM csat.watches;
+SELECT count(*) AS breaches FROM csat.breaches;
+SELECT kind, hour FROM csat.changes ORDER BY 1, 2;
+SELECT order_id, ordered_at FROM csat.orders ORDER BY 1;
+SELECT full_rebuild, hours_touched FROM csat.refresh();
+SELECT sum(orders) AS orders FROM csat.rollup_daily WHERE channel = 'all' AND segment = 'all';
+-- a dropping user who may not create the view again: a warning, the DROP goes through
+SET ROLE regress_csat_a;
+CREATE TABLE a_orders3 (order_id int, ordered_at timestamptz);
+SELECT csat.map_source('orders', 'a_orders3');
+RESET ROLE;
+REVOKE CREATE ON SCHEMA csat FROM regress_csat_a;
+SET ROLE regress_csat_a;
+DROP TABLE a_orders3 CASCADE;
+RESET ROLE;
+SELECT kind, source, to_regclass('csat.orders') AS standard_view FROM csat.sources ORDER BY 2::text;
+SELECT full_rebuild, hours_touched FROM csat.refresh();
+GRANT CREATE ON SCHEMA csat TO regress_csat_a;
+-- a mapped column renamed since: refresh names it (the mapping keeps names)
+SET ROLE regress_csat_a;
+ALTER TABLE a_orders2 RENAME ordered_at TO placed_at;
+RESET ROLE;
+SELECT pg_temp.try($$SELECT csat.refresh(true)$$);
+SET ROLE regress_csat_a;
+DROP TABLE a_orders2 CASCADE;
+RESET ROLE;
+SELECT count(*) AS sources, to_regclass('csat.orders') AS standard_view FROM csat.sources;
+DROP TABLE a_other, a_log;
+DROP FUNCTION a_visible(int);
+DROP CAST (a_channel AS text);
+DROP FUNCTION a_channel_text(a_channel);
+DROP TYPE a_channel;
 
 -- ---- the extension's owner (trusted install, not superuser) maps its own
 -- table, sets the time zone, refreshes and passes a KPI view on to b

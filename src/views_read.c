@@ -1,0 +1,248 @@
+/*
+ * views_read.c: csat.refresh() reads each mapped table as that table's owner.
+ *
+ * A kind's standard view is a UNION ALL over tables of different owners, and
+ * reading it runs their code (row-security policy functions, functions in
+ * mapped views, user casts) with the rights of whoever calls csat.refresh() --
+ * often a superuser's pg_cron job.  Instead, refresh calls the functions here
+ * once per mapped table: each checks that the caller may read the whole table
+ * (SELECT, and no row security applying to it), then runs csat's own query
+ * for that table and part as the table's owner under
+ * SECURITY_RESTRICTED_OPERATION with a pinned search_path (as VACUUM, ANALYZE
+ * and REFRESH MATERIALIZED VIEW do), and returns the rows to be merged as the
+ * caller.  The query text comes from csat.source_sql(kind, source, part),
+ * built from the validated mapping in csat.sources: nothing here accepts SQL
+ * from its caller.
+ */
+#include "csat.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(csat_source_partials);
+PG_FUNCTION_INFO_V1(csat_source_rows);
+
+/* the schema csat was installed in, from pg_extension (never looked up by name) */
+static Oid
+read_extension_schema(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("csat"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		elog(ERROR, "extension csat is not installed");
+	return nsp;
+}
+
+/*
+ * Run csat's query for (kind, source, part) as the table's owner and put its
+ * rows into the function's result.  params: $1 time zone (text), $2/$3 range
+ * bounds (timestamptz[]), $4 keys (text[]).
+ */
+static void
+read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
+			  Datum *params, const char *nulls)
+{
+	static Oid	argtypes[4] = {TEXTOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HeapTuple	tup;
+	char		relkind;
+	Oid			owner;
+	char	   *relname;
+	char	   *query;
+	char	   *nspname;
+	Oid			gen_types[3] = {TEXTOID, REGCLASSOID, TEXTOID};
+	Datum		gen_args[3];
+	Oid			save_user;
+	int			save_sec;
+	int			save_nestlevel;
+	bool		isnull;
+	bool		checked = false;
+	Portal		portal;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/*
+	 * The caller must be able to read the table itself: checked before the
+	 * lock (as RangeVarGetRelidExtended's callers do), so that nobody can
+	 * hold a lock on a table they may not read; then checked again under it.
+	 */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	LockRelationOid(relid, AccessShareLock);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = ((Form_pg_class) GETSTRUCT(tup))->relkind;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	relname = pstrdup(NameStr(((Form_pg_class) GETSTRUCT(tup))->relname));
+	ReleaseSysCache(tup);
+
+	/* mapped as a table, but it may have become something else since */
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", relname),
+				 errdetail("It is mapped as a source of kind %s.", text_to_cstring(kind)),
+				 errhint("Remove the mapping with csat.unmap_source.")));
+
+	/* the caller must be able to read all of it itself */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, relname);
+	if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("row-level security of table \"%s\" applies to the current user", relname),
+				 errdetail("The rollups count every row of a mapped table: they are computed as the table's owner."),
+				 errhint("Refresh as the table's owner, a superuser or a role with BYPASSRLS.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/* the query: built by csat from the mapping, as the caller */
+	nspname = get_namespace_name(read_extension_schema());
+	gen_args[0] = PointerGetDatum(kind);
+	gen_args[1] = ObjectIdGetDatum(relid);
+	gen_args[2] = CStringGetTextDatum(part);
+	if (SPI_execute_with_args(psprintf("SELECT %s.source_sql($1, $2, $3)", quote_identifier(nspname)),
+							  3, gen_types, gen_args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "csat.source_sql failed");
+	query = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		elog(ERROR, "csat.source_sql returned NULL");
+
+	/* run it as the table's owner, restricted, with a pinned search_path */
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	portal = SPI_cursor_open_with_args(NULL, query, 4, argtypes, params, nulls, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 1000);
+		if (SPI_processed == 0)
+			break;
+		if (!checked)
+		{
+			TupleDesc	got = SPI_tuptable->tupdesc;
+			TupleDesc	want = rsinfo->setDesc;
+
+			if (got->natts != want->natts)
+				elog(ERROR, "csat.source_sql(%s) returned %d columns, not %d", part, got->natts, want->natts);
+			for (int i = 0; i < got->natts; i++)
+				if (TupleDescAttr(got, i)->atttypid != TupleDescAttr(want, i)->atttypid)
+					elog(ERROR, "csat.source_sql(%s): column %d has type %s, not %s", part, i + 1,
+						 format_type_be(TupleDescAttr(got, i)->atttypid),
+						 format_type_be(TupleDescAttr(want, i)->atttypid));
+			checked = true;
+		}
+		for (uint64 i = 0; i < SPI_processed; i++)
+			tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
+	SPI_finish();
+}
+
+/*
+ * csat.source_partials(kind, source, tz, lo, hi): the partial rollup states
+ * (csat.rollup_hourly rows, without the 'all' totals) of one mapped orders,
+ * tickets or surveys table, over every hour or over the ranges [lo[i], hi[i]).
+ */
+Datum
+csat_source_partials(PG_FUNCTION_ARGS)
+{
+	Datum		params[4];
+	char		nulls[4] = {' ', ' ', ' ', 'n'};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("kind, source and time zone must not be null")));
+	params[0] = PG_GETARG_DATUM(2);
+	for (int i = 1; i <= 2; i++)
+	{
+		params[i] = PG_ARGISNULL(i + 2) ? (Datum) 0 : PG_GETARG_DATUM(i + 2);
+		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
+	}
+	params[3] = (Datum) 0;
+	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1),
+				  PG_ARGISNULL(3) ? "partials" : "partials_ranged", params, nulls);
+	return (Datum) 0;
+}
+
+/*
+ * csat.source_rows(kind, source, part, lo, hi, keys): the rows of one part of
+ * a mapped table that csat merges across tables as the caller (returns and
+ * the channel and segment of their orders; see csat.source_sql).
+ */
+Datum
+csat_source_rows(PG_FUNCTION_ARGS)
+{
+	Datum		params[4];
+	char		nulls[4] = {'n', ' ', ' ', ' '};
+	char	   *part;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("kind, source and part must not be null")));
+	part = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strncmp(part, "partials", 8) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("part \"%s\" is read by csat.source_partials", part)));
+	/* the returns of some hours only */
+	if (strcmp(part, "returns") == 0 && !PG_ARGISNULL(3))
+		part = "returns_ranged";
+	params[0] = (Datum) 0;
+	for (int i = 1; i <= 3; i++)
+	{
+		params[i] = PG_ARGISNULL(i + 2) ? (Datum) 0 : PG_GETARG_DATUM(i + 2);
+		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
+	}
+	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1), part, params, nulls);
+	return (Datum) 0;
+}
