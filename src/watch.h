@@ -117,16 +117,25 @@ typedef struct Batch
 	int64		written;		/* rows inserted or escalated so far */
 } Batch;
 
+/* one loaded configuration: every row of csat.watches with its rules */
+typedef struct WatchCache
+{
+	MemoryContext cxt;			/* holds all of it, this struct included */
+	List	   *defs;			/* WatchDefs */
+	uint64		gen;			/* invalidation count it was loaded at */
+	int			pins;			/* calls using it; freed when replaced and 0 */
+	bool		xact_only;		/* read with a transaction snapshot */
+} WatchCache;
+
 /* watch_cache.c */
-extern List *watch_cache_defs;	/* WatchDefs of the loaded cache */
-extern Oid	watch_breaches_relid;
+extern Oid	watch_breaches_relid;	/* set by every load */
 extern Oid	watch_breaches_owner;
-extern int	watch_trigger_depth;
-extern void watch_cache_ensure(void);
+extern WatchCache *watch_cache_pin(void);
+extern void watch_cache_unpin(WatchCache *cache);
 extern Oid	watch_csat_namespace(void);
 extern Oid	watch_relation_owner(Oid relid);
-extern WatchDef *watch_find_def(Oid relid, const char *metric);
-extern List *watch_defs_of(Relation rel);
+extern WatchDef *watch_find_def(WatchCache *cache, Oid relid, const char *metric);
+extern List *watch_defs_of(WatchCache *cache, Relation rel);
 
 /* watch_eval.c */
 extern void watch_bind(Binding *b, WatchDef *def, TupleDesc desc, const AttrNumber *pos);

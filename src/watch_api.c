@@ -216,13 +216,13 @@ as_owner_execute(const char *query, int nargs, Oid *argtypes, Datum *args, const
  * through one level escape the watches of the other.
  */
 static void
-check_no_nested_watch(Oid relid)
+check_no_nested_watch(WatchCache *cache, Oid relid)
 {
 	ListCell   *lc;
 	List	   *ancestors = get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
 	List	   *below = find_all_inheritors(relid, AccessShareLock, NULL);
 
-	foreach(lc, watch_cache_defs)
+	foreach(lc, cache->defs)
 	{
 		WatchDef   *def = lfirst(lc);
 
@@ -269,6 +269,33 @@ check_not_citus(Oid relid)
 				 errhint("Watch a plain table on the coordinator, or query the table with the csat aggregates and checks.")));
 }
 
+/* log the breaching rows a new watch finds in its table */
+static int64
+backfill_watch(Oid relid, const char *metric)
+{
+	volatile int64 written = 0;
+	WatchCache *cache;
+
+	/* the scan may run the table owner's code, which may load a new cache */
+	cache = watch_cache_pin();
+	PG_TRY();
+	{
+		WatchDef   *def = watch_find_def(cache, relid, metric);
+
+		if (def == NULL)
+			elog(ERROR, "new watch not found in csat.watches");
+		if (def->nrules > 0)
+			written = watch_scan_and_flag(def, scan_query(def, NULL), 0, NULL, NULL,
+										  GetCurrentTransactionStartTimestamp(), true);
+	}
+	PG_FINALLY();
+	{
+		watch_cache_unpin(cache);
+	}
+	PG_END_TRY();
+	return written;
+}
+
 Datum
 csat_watch(PG_FUNCTION_ARGS)
 {
@@ -280,6 +307,8 @@ csat_watch(PG_FUNCTION_ARGS)
 	Datum		args[8];
 	char		nulls[8];
 	int64		written = 0;
+	WatchCache *cache;
+	bool		duplicate;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -306,9 +335,12 @@ csat_watch(PG_FUNCTION_ARGS)
 	cols[4] = check_column(relid, "segment_column", TEXT_ARG_OR_NULL(6), COL_ANY);
 	cols[5] = check_column(relid, "channel_column", TEXT_ARG_OR_NULL(7), COL_ANY);
 
-	watch_cache_ensure();
-	check_no_nested_watch(relid);
-	if (watch_find_def(relid, metric))
+	/* no user code runs before the unpin */
+	cache = watch_cache_pin();
+	check_no_nested_watch(cache, relid);
+	duplicate = watch_find_def(cache, relid, metric) != NULL;
+	watch_cache_unpin(cache);
+	if (duplicate)
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("table \"%s\" is already watched for metric \"%s\"", get_rel_name(relid), metric),
@@ -335,17 +367,7 @@ csat_watch(PG_FUNCTION_ARGS)
 	watch_install_triggers(relid, false);
 
 	if (backfill)
-	{
-		WatchDef   *def;
-
-		watch_cache_ensure();
-		def = watch_find_def(relid, metric);
-		if (def == NULL)
-			elog(ERROR, "new watch not found in csat.watches");
-		if (def->nrules > 0)
-			written = watch_scan_and_flag(def, scan_query(def, NULL), 0, NULL, NULL,
-									GetCurrentTransactionStartTimestamp(), true);
-	}
+		written = backfill_watch(relid, metric);
 	SPI_finish();
 	PG_RETURN_INT64(written);
 }
@@ -361,7 +383,8 @@ csat_unwatch(PG_FUNCTION_ARGS)
 	int64		left;
 
 	check_owner(relid);
-	watch_cache_ensure();
+	/* loads watch_breaches_owner */
+	watch_cache_unpin(watch_cache_pin());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	args[0] = ObjectIdGetDatum(relid);
@@ -383,12 +406,12 @@ csat_unwatch(PG_FUNCTION_ARGS)
 }
 
 static int64
-sweep_defs(TimestampTz now)
+sweep_defs(WatchCache *cache, TimestampTz now)
 {
 	ListCell   *lc;
 	int64		written = 0;
 
-	foreach(lc, watch_cache_defs)
+	foreach(lc, cache->defs)
 	{
 		WatchDef   *def = lfirst(lc);
 		double		lowest = INFINITY;
@@ -421,23 +444,24 @@ Datum
 csat_sweep(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = PG_GETARG_TIMESTAMPTZ(0);
-	int64		written;
+	volatile int64 written = 0;
+	WatchCache *cache;
 
 	if (TIMESTAMP_NOT_FINITE(now))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sweep time must be finite")));
-	watch_cache_ensure();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	watch_trigger_depth++;			/* keep the cache in place while we use it */
+	/* the scans may run the table owners' code, which may load a new cache */
+	cache = watch_cache_pin();
 	PG_TRY();
 	{
-		written = sweep_defs(now);
+		written = sweep_defs(cache, now);
 	}
 	PG_FINALLY();
 	{
-		watch_trigger_depth--;
+		watch_cache_unpin(cache);
 	}
 	PG_END_TRY();
 	SPI_finish();

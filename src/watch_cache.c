@@ -11,7 +11,9 @@
 #include "calendar.h"
 #include "checks.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -19,6 +21,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -35,22 +38,30 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-/* the per-backend cache */
-static MemoryContext cache_cxt = NULL;
-List	   *watch_cache_defs = NIL;
-static bool cache_valid = false;
-static uint64 cache_loaded_gen = 0;
-static uint64 inval_gen = 0;
-static bool callback_registered = false;
+/*
+ * The per-backend cache.  Each load builds a new WatchCache in a context of
+ * its own; users pin the one they work with, because reading a user's table
+ * (a backfill, a sweep, the trigger's upsert firing user triggers) can run
+ * code that changes the configuration and makes a nested call load a new
+ * cache.  A replaced cache is freed when its last pin goes.  At the end of
+ * the transaction no pin is left (pins never outlive a call), so whatever an
+ * error left pinned is freed there.
+ */
+static WatchCache *current_cache = NULL;
+static List *retired_caches = NIL;	/* replaced but pinned, in TopMemoryContext */
+static uint64 inval_gen = 1;
+static bool callbacks_registered = false;
 static Oid	rules_relid = InvalidOid;
 static Oid	watches_relid = InvalidOid;
 static Oid	calendars_relid = InvalidOid;
@@ -58,7 +69,6 @@ static Oid	calendar_hours_relid = InvalidOid;
 static Oid	calendar_holidays_relid = InvalidOid;
 Oid			watch_breaches_relid = InvalidOid;
 Oid			watch_breaches_owner = InvalidOid;
-int			watch_trigger_depth = 0;
 
 PG_FUNCTION_INFO_V1(csat_watch_config_changed);
 
@@ -71,10 +81,98 @@ watch_relcache_callback(Datum arg, Oid relid)
 		inval_gen++;
 }
 
+/* free a cache; with -DCSAT_POISON_CACHE (tests) wipe it first, so a use after free crashes */
+static void
+free_cache(WatchCache *cache)
+{
+#ifdef CSAT_POISON_CACHE
+	ListCell   *lc;
+
+	foreach(lc, cache->defs)
+	{
+		WatchDef   *d = lfirst(lc);
+
+		for (int i = 0; i < d->nrules; i++)
+			memset(d->rules[i], 0x7f, sizeof(WatchRule));
+		memset(d, 0x7f, sizeof(WatchDef));
+	}
+#endif
+	MemoryContextDelete(cache->cxt);
+}
+
+/* replace the current cache; the old one goes now or with its last pin */
+static void
+retire_current(void)
+{
+	WatchCache *old = current_cache;
+	MemoryContext oldcxt;
+
+	current_cache = NULL;
+	if (old == NULL)
+		return;
+	if (old->pins == 0)
+	{
+		free_cache(old);
+		return;
+	}
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	retired_caches = lappend(retired_caches, old);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * At the end of a top-level transaction no call holds a pin any more.  A
+ * cache read with a transaction snapshot (REPEATABLE READ, SERIALIZABLE)
+ * may miss what committed after that snapshot was taken although the
+ * invalidation was seen: it serves only the transaction that read it.
+ */
+static void
+watch_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	foreach(lc, retired_caches)
+		free_cache(lfirst(lc));
+	list_free(retired_caches);
+	retired_caches = NIL;
+	if (current_cache == NULL)
+		return;
+	current_cache->pins = 0;
+	if (current_cache->xact_only)
+		retire_current();
+}
+
+/*
+ * Where csat's objects are: the schema of the extension, found through
+ * pg_extension, never by the name "csat" (a schema of that name could be
+ * someone else's).
+ */
 Oid
 watch_csat_namespace(void)
 {
-	return get_namespace_oid("csat", false);
+	Oid			ext = get_extension_oid("csat", false);
+	Oid			nsp = InvalidOid;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	/* get_extension_schema() is static before PostgreSQL 16 */
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(nsp))
+		elog(ERROR, "schema of extension \"csat\" not found");
+	return nsp;
 }
 
 Oid
@@ -90,13 +188,13 @@ watch_relation_owner(Oid relid)
 	return owner;
 }
 
-/* text of column i of an SPI result row, copied into the cache, or NULL */
+/* text of column i of an SPI result row, copied into cxt, or NULL */
 static char *
-spi_text(HeapTuple tup, TupleDesc desc, int i)
+spi_text(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int i)
 {
 	char	   *s = SPI_getvalue(tup, desc, i);
 
-	return s ? MemoryContextStrdup(cache_cxt, s) : NULL;
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
 }
 
 static int
@@ -117,37 +215,29 @@ rule_cmp(const void *a, const void *b)
 }
 
 /*
- * Load csat.watches and the enabled rules unless the cached copy is current.
- * Runs as the owner of csat's tables.  A nested trigger (a watched table
- * written by something our own upsert fired) keeps the copy its caller uses.
+ * Read csat.watches, the enabled rules and their calendars into a new cache.
+ * Runs as the owner of csat's tables, and reads all of it with one snapshot
+ * (read-only SPI uses the active snapshot; so does csat_calendar_load), so a
+ * rule and its calendar always agree.  The context is made under the
+ * caller's until the load succeeded: an error leaks nothing.
  */
-void
-watch_cache_ensure(void)
+static WatchCache *
+load_cache(uint64 gen)
 {
+	MemoryContext cxt;
+	WatchCache *cache;
 	Oid			nsp;
 	Oid			save_user;
 	int			save_sec;
-	uint64		gen;
 	List	   *rules = NIL;
 	ListCell   *lc;
 
-	if (cache_valid && cache_loaded_gen == inval_gen)
-		return;
-	if (cache_valid && watch_trigger_depth > 1)
-		return;
-
-	if (cache_cxt == NULL)
-		cache_cxt = AllocSetContextCreate(CacheMemoryContext, "csat watch cache",
-										  ALLOCSET_SMALL_SIZES);
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(watch_relcache_callback, (Datum) 0);
-		callback_registered = true;
-	}
-	cache_valid = false;
-	watch_cache_defs = NIL;
-	MemoryContextReset(cache_cxt);
-	gen = inval_gen;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "csat watch cache", ALLOCSET_SMALL_SIZES);
+	cache = MemoryContextAllocZero(cxt, sizeof(WatchCache));
+	cache->cxt = cxt;
+	cache->gen = gen;
+	/* a transaction snapshot may predate committed changes we were told of */
+	cache->xact_only = IsolationUsesXactSnapshot();
 
 	nsp = watch_csat_namespace();
 	rules_relid = get_relname_relid("rules", nsp);
@@ -159,69 +249,71 @@ watch_cache_ensure(void)
 	watch_breaches_owner = watch_relation_owner(watch_breaches_relid);
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(watch_breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(watch_breaches_owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
 
 	if (SPI_execute("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
 					" notify, calendar FROM csat.rules r WHERE enabled AND (r.calendar IS NULL"
 					" OR EXISTS (SELECT FROM csat.calendars c WHERE c.name OPERATOR(pg_catalog.=) r.calendar))",
-					false, 0) != SPI_OK_SELECT)
+					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	t = SPI_tuptable->vals[i];
 		TupleDesc	d = SPI_tuptable->tupdesc;
-		WatchRule  *r = MemoryContextAllocZero(cache_cxt, sizeof(WatchRule));
+		WatchRule  *r = MemoryContextAllocZero(cxt, sizeof(WatchRule));
 		bool		isnull;
 		Datum		w;
 		MemoryContext old;
 
-		r->name = spi_text(t, d, 1);
-		r->segment = spi_text(t, d, 3);
-		r->channel = spi_text(t, d, 4);
+		r->name = spi_text(cxt, t, d, 1);
+		r->segment = spi_text(cxt, t, d, 3);
+		r->channel = spi_text(cxt, t, d, 4);
 		r->breach = DatumGetFloat8(SPI_getbinval(t, d, 6, &isnull));
 		w = SPI_getbinval(t, d, 5, &isnull);
 		r->warning = isnull ? r->breach : DatumGetFloat8(w);
 		r->higher_is_worse = DatumGetBool(SPI_getbinval(t, d, 7, &isnull));
 		r->notify = DatumGetBool(SPI_getbinval(t, d, 8, &isnull));
-		r->calendar = spi_text(t, d, 9);
-		old = MemoryContextSwitchTo(cache_cxt);
+		r->calendar = spi_text(cxt, t, d, 9);
+		old = MemoryContextSwitchTo(cxt);
 		r->name_text = CStringGetTextDatum(r->name);
-		rules = lappend(rules, list_make2(spi_text(t, d, 2), r));
+		rules = lappend(rules, list_make2(spi_text(cxt, t, d, 2), r));
 		MemoryContextSwitchTo(old);
 	}
 
-	/* business-hours calendars, loaded once with the rules (ERROR 42704 if unknown) */
+	/* business-hours calendars, read with the same snapshot as the rules */
 	foreach(lc, rules)
 	{
 		WatchRule  *r = lsecond((List *) lfirst(lc));
 
 		if (r->calendar)
-			r->cal = csat_calendar_load(r->calendar, cache_cxt);
+			r->cal = csat_calendar_load(r->calendar, cxt);
 	}
 
 	if (SPI_execute("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
 					" end_column, segment_column, channel_column FROM csat.watches",
-					false, 0) != SPI_OK_SELECT)
+					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	t = SPI_tuptable->vals[i];
 		TupleDesc	d = SPI_tuptable->tupdesc;
-		WatchDef   *w = MemoryContextAllocZero(cache_cxt, sizeof(WatchDef));
+		WatchDef   *w = MemoryContextAllocZero(cxt, sizeof(WatchDef));
 		bool		isnull;
 		MemoryContext old;
 
 		w->relid = DatumGetObjectId(SPI_getbinval(t, d, 1, &isnull));
-		w->metric = spi_text(t, d, 2);
-		w->key_column = spi_text(t, d, 3);
-		w->value_column = spi_text(t, d, 4);
-		w->start_column = spi_text(t, d, 5);
-		w->end_column = spi_text(t, d, 6);
-		w->segment_column = spi_text(t, d, 7);
-		w->channel_column = spi_text(t, d, 8);
-		w->rules = MemoryContextAllocZero(cache_cxt, sizeof(WatchRule *) * (list_length(rules) + 1));
+		w->metric = spi_text(cxt, t, d, 2);
+		w->key_column = spi_text(cxt, t, d, 3);
+		w->value_column = spi_text(cxt, t, d, 4);
+		w->start_column = spi_text(cxt, t, d, 5);
+		w->end_column = spi_text(cxt, t, d, 6);
+		w->segment_column = spi_text(cxt, t, d, 7);
+		w->channel_column = spi_text(cxt, t, d, 8);
+		w->rules = MemoryContextAllocZero(cxt, sizeof(WatchRule *) * (list_length(rules) + 1));
 		foreach(lc, rules)
 		{
 			List	   *pair = lfirst(lc);
@@ -238,24 +330,59 @@ watch_cache_ensure(void)
 			w->any_higher_is_worse |= r->higher_is_worse;
 		}
 		qsort(w->rules, w->nrules, sizeof(WatchRule *), rule_cmp);
-		old = MemoryContextSwitchTo(cache_cxt);
-		watch_cache_defs = lappend(watch_cache_defs, w);
+		old = MemoryContextSwitchTo(cxt);
+		cache->defs = lappend(cache->defs, w);
 		MemoryContextSwitchTo(old);
 	}
 
+	PopActiveSnapshot();
 	SPI_finish();
 	SetUserIdAndSecContext(save_user, save_sec);
-	/* read-write SPI above took fresh snapshots: what we read is current */
-	cache_loaded_gen = gen;
-	cache_valid = true;
+	MemoryContextSetParent(cxt, CacheMemoryContext);
+	return cache;
+}
+
+/*
+ * The current cache, loaded first unless it is up to date, and pinned: the
+ * caller must watch_cache_unpin it (in PG_FINALLY where code it does not
+ * control may run meanwhile).
+ */
+WatchCache *
+watch_cache_pin(void)
+{
+	if (!callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(watch_relcache_callback, (Datum) 0);
+		RegisterXactCallback(watch_xact_callback, NULL);
+		callbacks_registered = true;
+	}
+	if (current_cache == NULL || current_cache->gen != inval_gen)
+	{
+		WatchCache *cache = load_cache(inval_gen);
+
+		retire_current();
+		current_cache = cache;
+	}
+	current_cache->pins++;
+	return current_cache;
+}
+
+void
+watch_cache_unpin(WatchCache *cache)
+{
+	Assert(cache->pins > 0);
+	if (--cache->pins > 0 || cache == current_cache)
+		return;
+	retired_caches = list_delete_ptr(retired_caches, cache);
+	free_cache(cache);
 }
 
 WatchDef *
-watch_find_def(Oid relid, const char *metric)
+watch_find_def(WatchCache *cache, Oid relid, const char *metric)
 {
 	ListCell   *lc;
 
-	foreach(lc, watch_cache_defs)
+	foreach(lc, cache->defs)
 	{
 		WatchDef   *def = lfirst(lc);
 
@@ -271,16 +398,16 @@ watch_find_def(Oid relid, const char *metric)
  * watched ancestor.
  */
 List *
-watch_defs_of(Relation rel)
+watch_defs_of(WatchCache *cache, Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	List	   *ancestors = NIL;
 	List	   *defs = NIL;
 	ListCell   *lc;
 
-	if (watch_cache_defs != NIL && rel->rd_rel->relispartition)
+	if (cache->defs != NIL && rel->rd_rel->relispartition)
 		ancestors = get_partition_ancestors(relid);
-	foreach(lc, watch_cache_defs)
+	foreach(lc, cache->defs)
 	{
 		WatchDef   *def = lfirst(lc);
 

@@ -142,6 +142,7 @@ Datum
 csat_watch_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	WatchCache *cache;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -151,19 +152,18 @@ csat_watch_trigger(PG_FUNCTION_ARGS)
 		(TRIGGER_FIRED_BY_UPDATE(td->tg_event) && td->tg_oldtable == NULL))
 		elog(ERROR, "csat_watch_trigger: transition tables missing");
 
-	watch_trigger_depth++;
+	/* user triggers on csat.breaches may run code that loads a new cache */
+	cache = watch_cache_pin();
 	PG_TRY();
 	{
-		List	   *defs;
+		List	   *defs = watch_defs_of(cache, td->tg_relation);
 
-		watch_cache_ensure();
-		defs = watch_defs_of(td->tg_relation);
 		if (defs != NIL)
 			watch_statement(td, defs);
 	}
 	PG_FINALLY();
 	{
-		watch_trigger_depth--;
+		watch_cache_unpin(cache);
 	}
 	PG_END_TRY();
 
@@ -241,6 +241,8 @@ Datum
 csat_watch_partitions(PG_FUNCTION_ARGS)
 {
 	List	   *relids = NIL;
+	List	   *watched = NIL;
+	WatchCache *cache;
 	ListCell   *lc;
 	Node	   *stmt;
 	bool		adds_partition = false;
@@ -272,10 +274,6 @@ csat_watch_partitions(PG_FUNCTION_ARGS)
 	}
 	if (!adds_partition)
 		PG_RETURN_VOID();
-	watch_cache_ensure();
-	if (watch_cache_defs == NIL)
-		PG_RETURN_VOID();
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands()"
@@ -289,6 +287,8 @@ csat_watch_partitions(PG_FUNCTION_ARGS)
 
 		relids = lappend_oid(relids, relid);
 	}
+	/* which of them are watched or under a watched table; no user code runs meanwhile */
+	cache = watch_cache_pin();
 	foreach(lc, relids)
 	{
 		Oid			relid = lfirst_oid(lc);
@@ -298,18 +298,20 @@ csat_watch_partitions(PG_FUNCTION_ARGS)
 		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 			continue;
 		ancestors = get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
-		foreach(dc, watch_cache_defs)
+		foreach(dc, cache->defs)
 		{
 			WatchDef   *def = lfirst(dc);
 
 			if (def->relid == relid || list_member_oid(ancestors, def->relid))
 			{
-				/* CREATE TRIGGER on a user table leaves the cache alone */
-				watch_install_triggers(relid, true);
+				watched = lappend_oid(watched, relid);
 				break;
 			}
 		}
 	}
+	watch_cache_unpin(cache);
+	foreach(lc, watched)
+		watch_install_triggers(lfirst_oid(lc), true);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
