@@ -130,6 +130,7 @@ typedef struct WatchCache
 /* watch_cache.c */
 extern Oid	watch_breaches_relid;	/* set by every load */
 extern Oid	watch_breaches_owner;
+extern Oid	watch_level_typid;		/* csat.level */
 extern WatchCache *watch_cache_pin(void);
 extern void watch_cache_unpin(WatchCache *cache);
 extern Oid	watch_csat_namespace(void);

@@ -405,32 +405,85 @@ csat_unwatch(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* flag the open spans of one watch that are past a threshold at now */
+static int64
+sweep_one(WatchDef *def, TimestampTz now)
+{
+	double		lowest = INFINITY;
+	double		cutoff;
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Datum		args[1];
+	char	   *where;
+
+	for (int i = 0; i < def->nrules; i++)
+		if (def->rules[i]->higher_is_worse)
+			lowest = Min(lowest, def->rules[i]->warning);
+	if (lowest < 0)
+		lowest = 0;
+	/* in double: a threshold of centuries is no overflow; before the first timestamp, nothing */
+	cutoff = (double) now - lowest * USECS_PER_SEC;
+	if (!(cutoff > (double) MIN_TIMESTAMP))
+		return 0;
+	args[0] = TimestampTzGetDatum((TimestampTz) cutoff);
+	where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
+					 quote_identifier(def->end_column), quote_identifier(def->start_column));
+	return watch_scan_and_flag(def, scan_query(def, where), 1, argtypes, args, now, false);
+}
+
+/*
+ * Each watch is swept in a subtransaction of its own: one owner's broken
+ * table (a renamed column, a revoked grant) is reported as a WARNING and
+ * the other watches are swept all the same.
+ */
 static int64
 sweep_defs(WatchCache *cache, TimestampTz now)
 {
 	ListCell   *lc;
-	int64		written = 0;
+	volatile int64 written = 0;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
 
 	foreach(lc, cache->defs)
 	{
 		WatchDef   *def = lfirst(lc);
-		double		lowest = INFINITY;
-		Oid			argtypes[1] = {TIMESTAMPTZOID};
-		Datum		args[1];
-		char	   *where;
 
 		if (!def->start_column || !def->any_higher_is_worse ||
 			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->relid)))
 			continue;			/* nothing open to judge, or the table is gone */
-		for (int i = 0; i < def->nrules; i++)
-			if (def->rules[i]->higher_is_worse)
-				lowest = Min(lowest, def->rules[i]->warning);
-		if (lowest < 0)
-			lowest = 0;
-		args[0] = TimestampTzGetDatum(now - (TimestampTz) (lowest * USECS_PER_SEC));
-		where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
-						 quote_identifier(def->end_column), quote_identifier(def->start_column));
-		written += watch_scan_and_flag(def, scan_query(def, where), 1, argtypes, args, now, false);
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			written += sweep_one(def, now);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+			char	   *relname;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(cxt);
+			CurrentResourceOwner = owner;
+			/* a cancel or a shutdown stops the whole sweep */
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+				ReThrowError(edata);
+			relname = get_rel_name(def->relid);
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("could not sweep table \"%s\" for metric \"%s\"",
+							relname ? relname : "?", def->metric),
+					 errdetail("%s", edata->message),
+					 errhint("The other watched tables were swept.")));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
 	}
 	return written;
 }

@@ -69,6 +69,7 @@ static Oid	calendar_hours_relid = InvalidOid;
 static Oid	calendar_holidays_relid = InvalidOid;
 Oid			watch_breaches_relid = InvalidOid;
 Oid			watch_breaches_owner = InvalidOid;
+Oid			watch_level_typid = InvalidOid;
 
 PG_FUNCTION_INFO_V1(csat_watch_config_changed);
 
@@ -247,6 +248,8 @@ load_cache(uint64 gen)
 	calendar_holidays_relid = get_relname_relid("calendar_holidays", nsp);
 	watch_breaches_relid = get_relname_relid("breaches", nsp);
 	watch_breaches_owner = watch_relation_owner(watch_breaches_relid);
+	watch_level_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum("level"), ObjectIdGetDatum(nsp));
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(watch_breaches_owner,

@@ -240,7 +240,8 @@ watch_eval_row(Binding *b, TupleTableSlot *slot, TimestampTz now, Batch *batch)
 		stop = isnull ? now : DatumGetTimestampTz(d);
 		if (TIMESTAMP_NOT_FINITE(start) || TIMESTAMP_NOT_FINITE(stop))
 			return;
-		v = (double) (stop - start) / USECS_PER_SEC;
+		/* in double: stop - start over the whole timestamp range overflows int64 */
+		v = ((double) stop - (double) start) / USECS_PER_SEC;
 	}
 
 	r = pick_rule(b, slot, open);

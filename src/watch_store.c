@@ -20,6 +20,7 @@
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -152,15 +153,103 @@ fill_breach_slot(TupleTableSlot *slot, Datum rule, Oid source, Datum key, Datum 
 }
 
 /*
+ * May rows go straight into csat.breaches' heap and indexes?  Only while it
+ * is exactly as csat created it: the seven columns of fill_breach_slot with
+ * their types, no defaults or generated columns, no triggers (a deferrable
+ * unique or exclusion constraint has one too), no forced row security (the
+ * owner we write as is not subject to row security otherwise), and an
+ * immediate primary key on (source, row_key, rule), which both direct paths
+ * rely on to meet rows logged already.  Anything else goes through SQL,
+ * which honours all of it.  CHECK and NOT NULL constraints are checked by
+ * the direct paths themselves (ExecConstraints).
+ */
+static bool
+breaches_direct_ok(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			types[7] = {TEXTOID, REGCLASSOID, TEXTOID, FLOAT8OID, FLOAT8OID,
+	watch_level_typid, TIMESTAMPTZOID};
+	static const AttrNumber pk_columns[3] = {2, 3, 1};
+	Oid			pk;
+	HeapTuple	tup;
+	bool		ok;
+
+	if (rel->trigdesc != NULL || rel->rd_rel->relforcerowsecurity ||
+		rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 7 ||
+		(desc->constr && (desc->constr->has_generated_stored || desc->constr->num_defval > 0)))
+		return false;
+	for (int i = 0; i < 7; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atthasdef || att->attgenerated ||
+			att->atttypid != types[i])
+			return false;
+	}
+	pk = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(pk))
+		return false;
+	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	{
+		Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+
+		ok = idx->indimmediate && idx->indisvalid && idx->indnkeyatts == 3 &&
+			heap_attisnull(tup, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(tup, Anum_pg_index_indpred, NULL);
+		for (int i = 0; ok && i < 3; i++)
+			ok = idx->indkey.values[i] == pk_columns[i];
+	}
+	ReleaseSysCache(tup);
+	return ok;
+}
+
+/*
+ * Executor state for a direct insertion into rel.  The result relation is
+ * in no range table (index 0), as for a trigger's target: constraint
+ * failures are reported the way INSERT reports them.
+ */
+static ResultRelInfo *
+direct_begin(Relation rel, EState **estate, bool speculative)
+{
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+	*estate = CreateExecutorState();
+	InitResultRelInfo(rri, rel, 0, NULL, 0);
+	ExecOpenIndices(rri, speculative);
+	return rri;
+}
+
+static void
+direct_end(ResultRelInfo *rri, EState *estate)
+{
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+}
+
+/* index entries of a row just put in the heap; nothing may be left to check at commit */
+static void
+direct_index(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate,
+			 bool *spec_conflict, List *arbiters)
+{
+	List	   *recheck = ExecInsertIndexTuples(rri, slot, estate, false, spec_conflict != NULL,
+												spec_conflict, arbiters);
+
+	/* breaches_direct_ok admits no deferrable index; a recheck would be lost */
+	if (recheck != NIL)
+		elog(ERROR, "csat.breaches has an index checked only at commit");
+}
+
+/*
  * The fast path for rows that are most likely new: heap and index insertion
  * the way COPY does it, no SQL at all, in a subtransaction so that meeting a
  * row logged already (unique_violation from the primary key) can be undone
  * and the batch retried as an upsert.  Returns false then; other errors
- * propagate.  Not used when csat.breaches has triggers or forced row security
- * (users may add them), which only SQL honours.
+ * propagate.  rel passed breaches_direct_ok.
  */
 static bool
-try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
+try_direct_insert(Relation rel, int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 				  Datum *lev, Oid source, TimestampTz at)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -171,17 +260,12 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		Relation	rel = table_open(watch_breaches_relid, RowExclusiveLock);
-		EState	   *estate = CreateExecutorState();
-		ResultRelInfo *rri = makeNode(ResultRelInfo);
+		EState	   *estate;
+		ResultRelInfo *rri = direct_begin(rel, &estate, false);
 		TupleTableSlot *slots[MULTI_INSERT_ROWS];
 		CommandId	cid = GetCurrentCommandId(true);
+		bool		constraints = RelationGetDescr(rel)->constr != NULL;
 
-		if (rel->trigdesc != NULL || rel->rd_rel->relforcerowsecurity ||
-			RelationGetDescr(rel)->natts != 7)
-			elog(ERROR, "csat.breaches is not as expected for direct insertion");
-		InitResultRelInfo(rri, rel, 1, NULL, 0);
-		ExecOpenIndices(rri, false);
 		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
 			slots[j] = table_slot_create(rel, NULL);
 		/* heap pages filled many rows at a time, as COPY does; then the index entries */
@@ -194,19 +278,20 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 				int			i = first + j;
 
 				fill_breach_slot(slots[j], rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
+				if (constraints)
+					ExecConstraints(rri, slots[j], estate);
+				ResetPerTupleExprContext(estate);
 			}
 			table_multi_insert(rel, slots, n, cid, 0, NULL);
 			for (int j = 0; j < n; j++)
 			{
-				list_free(ExecInsertIndexTuples(rri, slots[j], estate, false, false, NULL, NIL));
+				direct_index(rri, slots[j], estate, NULL, NIL);
 				ResetPerTupleExprContext(estate);
 			}
 		}
 		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
 			ExecDropSingleTupleTableSlot(slots[j]);
-		ExecCloseIndices(rri);
-		FreeExecutorState(estate);
-		table_close(rel, NoLock);
+		direct_end(rri, estate);
 		CommandCounterIncrement();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
@@ -238,33 +323,21 @@ try_direct_insert(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
  * CONFLICT does it, a check of the primary key first, then a speculative heap
  * insertion that the index insertion confirms or, when a concurrent writer
  * got there first, withdraws.  inserted[i] says which rows went in; the rest
- * (rows met in the log) are left to the upsert.  Returns how many went in,
- * or -1 when csat.breaches has triggers or forced row security (users may add
- * them), which only SQL honours: then every row is left to the upsert.
+ * (rows met in the log) are left to the upsert.  Returns how many went in.
+ * rel passed breaches_direct_ok.
  */
 static int
-insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
+insert_new_rows(Relation rel, int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 				Datum *lev, Oid source, TimestampTz at, bool *inserted)
 {
-	Relation	rel = table_open(watch_breaches_relid, RowExclusiveLock);
 	EState	   *estate;
-	ResultRelInfo *rri;
-	TupleTableSlot *slot;
+	ResultRelInfo *rri = direct_begin(rel, &estate, true);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	CommandId	cid = GetCurrentCommandId(true);
-	List	   *arbiters;
+	List	   *arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
+	bool		constraints = RelationGetDescr(rel)->constr != NULL;
 	int			n = 0;
 
-	if (rel->trigdesc != NULL || rel->rd_rel->relforcerowsecurity)
-	{
-		table_close(rel, NoLock);
-		return -1;
-	}
-	estate = CreateExecutorState();
-	rri = makeNode(ResultRelInfo);
-	slot = table_slot_create(rel, NULL);
-	arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, true);
 	for (int i = 0; i < m; i++)
 	{
 		ItemPointerData conflict;
@@ -274,12 +347,14 @@ insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 
 		inserted[i] = false;
 		fill_breach_slot(slot, rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
+		if (constraints)
+			ExecConstraints(rri, slot, estate);
 		if (!ExecCheckIndexConstraints(rri, slot, estate, &conflict, arbiters))
 			continue;
 		xid = GetCurrentTransactionId();
 		token = SpeculativeInsertionLockAcquire(xid);
 		table_tuple_insert_speculative(rel, slot, cid, 0, NULL, token);
-		list_free(ExecInsertIndexTuples(rri, slot, estate, false, true, &spec_conflict, arbiters));
+		direct_index(rri, slot, estate, &spec_conflict, arbiters);
 		table_tuple_complete_speculative(rel, slot, token, !spec_conflict);
 		SpeculativeInsertionLockRelease(xid);
 		inserted[i] = !spec_conflict;
@@ -287,24 +362,10 @@ insert_new_rows(int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 		ResetPerTupleExprContext(estate);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	ExecCloseIndices(rri);
-	FreeExecutorState(estate);
-	table_close(rel, NoLock);
+	direct_end(rri, estate);
 	if (n > 0)
 		CommandCounterIncrement();
 	return n;
-}
-
-/* can the batch fast path write csat.breaches directly? */
-static bool
-direct_insert_allowed(void)
-{
-	Relation	rel = table_open(watch_breaches_relid, AccessShareLock);
-	/* row security that is not forced does not apply to the owner we write as */
-	bool		ok = rel->trigdesc == NULL && !rel->rd_rel->relforcerowsecurity;
-
-	table_close(rel, AccessShareLock);
-	return ok;
 }
 
 /*
@@ -332,6 +393,8 @@ watch_store_batch(Batch *batch)
 	Oid			save_user;
 	int			save_sec;
 	int			rc;
+	Relation	rel;
+	bool		direct;
 
 	if (batch->n == 0)
 		return;
@@ -375,13 +438,18 @@ watch_store_batch(Batch *batch)
 		m++;
 	}
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(watch_breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (batch->mostly_new && m >= FASTPATH_MIN_ROWS)
+	SetUserIdAndSecContext(watch_breaches_owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	/* one shape check for both direct paths; the lock is kept to the end anyway */
+	rel = table_open(watch_breaches_relid, RowExclusiveLock);
+	direct = breaches_direct_ok(rel);
+	if (!direct)
+		;						/* everything goes through SQL */
+	else if (batch->mostly_new && m >= FASTPATH_MIN_ROWS)
 	{
 		if (fastpath_backoff > 0)
 			fastpath_backoff--;
-		else if (direct_insert_allowed() &&
-				 try_direct_insert(m, rules, keys, obs, thr, lev, batch->source, batch->observed_at))
+		else if (try_direct_insert(rel, m, rules, keys, obs, thr, lev, batch->source, batch->observed_at))
 			done = true;
 		else
 			fastpath_backoff = FASTPATH_BACKOFF;
@@ -399,7 +467,7 @@ watch_store_batch(Batch *batch)
 	else if (m < FASTPATH_MIN_ROWS)
 	{
 		bool	   *inserted = palloc(sizeof(bool) * m);
-		int			n = insert_new_rows(m, rules, keys, obs, thr, lev, batch->source,
+		int			n = insert_new_rows(rel, m, rules, keys, obs, thr, lev, batch->source,
 										batch->observed_at, inserted);
 
 		if (n > 0)
@@ -428,6 +496,7 @@ watch_store_batch(Batch *batch)
 		pfree(inserted);
 		done = m == 0;
 	}
+	table_close(rel, NoLock);
 	if (!done)
 	{
 		args[0] = PointerGetDatum(construct_array(rules, m, TEXTOID, -1, false, TYPALIGN_INT));
