@@ -32,6 +32,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/json.h"
@@ -203,7 +204,7 @@ as_owner_execute(const char *query, int nargs, Oid *argtypes, Datum *args, const
 	int			rc;
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(watch_breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(watch_breaches_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	rc = SPI_execute_with_args(query, nargs, argtypes, args, nulls, false, 0);
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc != expect)
@@ -269,6 +270,71 @@ check_not_citus(Oid relid)
 				 errhint("Watch a plain table on the coordinator, or query the table with the csat aggregates and checks.")));
 }
 
+/*
+ * May the caller read what a scan of def reads?  The scan itself runs as the
+ * table's owner, so this is the check that reading as the caller did:
+ * SELECT on the table, or on every column the watch reads.
+ */
+static void
+check_caller_may_read(WatchDef *def, Oid caller)
+{
+	const char *cols[6] = {def->key_column, def->value_column, def->start_column,
+	def->end_column, def->segment_column, def->channel_column};
+
+	if (pg_class_aclcheck(def->relid, caller, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	for (int i = 0; i < 6; i++)
+	{
+		AttrNumber	att;
+
+		if (cols[i] == NULL)
+			continue;
+		att = get_attnum(def->relid, cols[i]);
+		if (att == InvalidAttrNumber ||
+			pg_attribute_aclcheck(def->relid, att, caller, ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(def->relid));
+	}
+}
+
+/*
+ * Scan a watched table and log its breaching rows.  The table is read the
+ * way PostgreSQL's maintenance commands read it: as its owner, in a
+ * security-restricted operation, with search_path pg_catalog, pg_temp, so
+ * that code the owner controls (row-security policies, functions in
+ * defaults of views...) never runs with the caller's rights, who may be a
+ * superuser sweeping from pg_cron.  The caller must still be allowed to read
+ * it (check_caller_may_read).  Its kind is checked again here: a watched
+ * table may have become a view since it was watched.
+ */
+static int64
+scan_as_owner(WatchDef *def, const char *where, int nargs, Oid *argtypes, Datum *args,
+			  TimestampTz now, bool mostly_new)
+{
+	char		kind = get_rel_relkind(def->relid);
+	Oid			save_user;
+	int			save_sec;
+	int			save_nestlevel;
+	int64		written;
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("watched relation \"%s\" is not a table", get_rel_name(def->relid)),
+				 errhint("Run csat.unwatch for it.")));
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	check_caller_may_read(def, save_user);
+	SetUserIdAndSecContext(watch_relation_owner(def->relid),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* an error restores both with the (sub)transaction */
+	written = watch_scan_and_flag(def, scan_query(def, where), nargs, argtypes, args, now, mostly_new);
+	AtEOXact_GUC(false, save_nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
+	return written;
+}
+
 /* log the breaching rows a new watch finds in its table */
 static int64
 backfill_watch(Oid relid, const char *metric)
@@ -285,8 +351,8 @@ backfill_watch(Oid relid, const char *metric)
 		if (def == NULL)
 			elog(ERROR, "new watch not found in csat.watches");
 		if (def->nrules > 0)
-			written = watch_scan_and_flag(def, scan_query(def, NULL), 0, NULL, NULL,
-										  GetCurrentTransactionStartTimestamp(), true);
+			written = scan_as_owner(def, NULL, 0, NULL, NULL,
+									GetCurrentTransactionStartTimestamp(), true);
 	}
 	PG_FINALLY();
 	{
@@ -427,7 +493,7 @@ sweep_one(WatchDef *def, TimestampTz now)
 	args[0] = TimestampTzGetDatum((TimestampTz) cutoff);
 	where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
 					 quote_identifier(def->end_column), quote_identifier(def->start_column));
-	return watch_scan_and_flag(def, scan_query(def, where), 1, argtypes, args, now, false);
+	return scan_as_owner(def, where, 1, argtypes, args, now, false);
 }
 
 /*

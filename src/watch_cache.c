@@ -215,6 +215,24 @@ rule_cmp(const void *a, const void *b)
 	return d != 0 ? d : strcmp(ra->name, rb->name);
 }
 
+/* look up csat's tables in csat's extension schema; returns the schema */
+static Oid
+config_relids(void)
+{
+	Oid			nsp = watch_csat_namespace();
+
+	rules_relid = get_relname_relid("rules", nsp);
+	watches_relid = get_relname_relid("watches", nsp);
+	calendars_relid = get_relname_relid("calendars", nsp);
+	calendar_hours_relid = get_relname_relid("calendar_hours", nsp);
+	calendar_holidays_relid = get_relname_relid("calendar_holidays", nsp);
+	watch_breaches_relid = get_relname_relid("breaches", nsp);
+	watch_breaches_owner = watch_relation_owner(watch_breaches_relid);
+	watch_level_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum("level"), ObjectIdGetDatum(nsp));
+	return nsp;
+}
+
 /*
  * Read csat.watches, the enabled rules and their calendars into a new cache.
  * Runs as the owner of csat's tables, and reads all of it with one snapshot
@@ -227,7 +245,6 @@ load_cache(uint64 gen)
 {
 	MemoryContext cxt;
 	WatchCache *cache;
-	Oid			nsp;
 	Oid			save_user;
 	int			save_sec;
 	List	   *rules = NIL;
@@ -240,16 +257,7 @@ load_cache(uint64 gen)
 	/* a transaction snapshot may predate committed changes we were told of */
 	cache->xact_only = IsolationUsesXactSnapshot();
 
-	nsp = watch_csat_namespace();
-	rules_relid = get_relname_relid("rules", nsp);
-	watches_relid = get_relname_relid("watches", nsp);
-	calendars_relid = get_relname_relid("calendars", nsp);
-	calendar_hours_relid = get_relname_relid("calendar_hours", nsp);
-	calendar_holidays_relid = get_relname_relid("calendar_holidays", nsp);
-	watch_breaches_relid = get_relname_relid("breaches", nsp);
-	watch_breaches_owner = watch_relation_owner(watch_breaches_relid);
-	watch_level_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-										CStringGetDatum("level"), ObjectIdGetDatum(nsp));
+	(void) config_relids();
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(watch_breaches_owner,
@@ -427,8 +435,8 @@ check_rule_calendars(bool editing_rules)
 	int			save_sec;
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(watch_relation_owner(get_relname_relid("rules", watch_csat_namespace())),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(watch_relation_owner(rules_relid),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT r.calendar, r.name FROM csat.rules r WHERE r.calendar IS NOT NULL"
@@ -459,17 +467,31 @@ Datum
 csat_watch_config_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
-	const char *relname;
+	Oid			relid;
 	bool		is_rules,
 				is_calendars;
 	TriggerEvent ev;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "csat_watch_config_changed: not called as a trigger");
+
+	/*
+	 * PUBLIC may execute this function and so attach it to any table it may
+	 * add triggers to: it serves csat's own configuration tables only, told
+	 * apart by OID (in csat's extension schema), not by name.
+	 */
+	relid = RelationGetRelid(td->tg_relation);
+	config_relids();
+	if (relid != rules_relid && relid != watches_relid && relid != calendars_relid &&
+		relid != calendar_hours_relid && relid != calendar_holidays_relid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("trigger function csat.watch_config_changed() cannot be used on table \"%s\"",
+						RelationGetRelationName(td->tg_relation)),
+				 errdetail("It serves csat's own configuration tables only.")));
 	CacheInvalidateRelcache(td->tg_relation);
-	relname = RelationGetRelationName(td->tg_relation);
-	is_rules = strcmp(relname, "rules") == 0;
-	is_calendars = strcmp(relname, "calendars") == 0;
+	is_rules = relid == rules_relid;
+	is_calendars = relid == calendars_relid;
 	ev = td->tg_event;
 
 	/*

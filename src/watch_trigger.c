@@ -138,6 +138,40 @@ watch_statement(TriggerData *td, List *defs)
 	MemoryContextDelete(work);
 }
 
+/*
+ * PUBLIC may execute csat.watch_trigger() and so attach it to any table it
+ * may add triggers to.  It serves tables in csat.watches and their
+ * partitions; elsewhere it refuses, except as one of the triggers csat.watch
+ * installed (left on a partition since detached, say), where it does
+ * nothing.  Called when no watch with rules applies to the table.
+ */
+static void
+check_trigger_use(WatchCache *cache, TriggerData *td)
+{
+	Relation	rel = td->tg_relation;
+	Oid			relid = RelationGetRelid(rel);
+	List	   *ancestors = rel->rd_rel->relispartition ? get_partition_ancestors(relid) : NIL;
+	const char *tgname = td->tg_trigger->tgname;
+	ListCell   *lc;
+
+	foreach(lc, cache->defs)
+	{
+		WatchDef   *def = lfirst(lc);
+
+		if (def->relid == relid || list_member_oid(ancestors, def->relid))
+			return;				/* watched, for metrics without rules so far */
+	}
+	if (RelationGetNamespace(rel) != watch_csat_namespace() &&
+		(strcmp(tgname, TRIGGER_INSERT_NAME) == 0 || strcmp(tgname, TRIGGER_UPDATE_NAME) == 0))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("trigger function csat.watch_trigger() cannot be used on table \"%s\"",
+					RelationGetRelationName(rel)),
+			 errdetail("Table \"%s\" is not watched.", RelationGetRelationName(rel)),
+			 errhint("Use csat.watch to watch a table.")));
+}
+
 Datum
 csat_watch_trigger(PG_FUNCTION_ARGS)
 {
@@ -160,6 +194,8 @@ csat_watch_trigger(PG_FUNCTION_ARGS)
 
 		if (defs != NIL)
 			watch_statement(td, defs);
+		else
+			check_trigger_use(cache, td);
 	}
 	PG_FINALLY();
 	{
