@@ -7,6 +7,12 @@
 #   stmt    a hand-written PL/pgSQL statement trigger over a transition table
 #   nop     a PL/pgSQL statement trigger with a transition table doing nothing:
 #           the floor any transition-table trigger pays (capture + one call)
+#   floor   a C statement trigger (test/bench/floor_trigger.c, built here into
+#           its own .so, not part of csat) that reads and deforms every
+#           transition row and evaluates nothing; printed with it: "log", plain
+#           INSERT ... SELECT of the same breaching rows, precomputed, into a
+#           table shaped and indexed like csat.breaches, and "floor+log", their
+#           sum: the floor csat's cost compares with
 # in two table shapes:
 #   bare     (id, opened_at, answered_at): no index, nothing but the watched
 #            columns; the fixed cost of any trigger weighs most here
@@ -34,6 +40,8 @@ build_and_install
 DIR=$(mktemp -d /tmp/csat-bench-watch.XXXXXX)
 chmod 755 "$DIR"
 trap 'stop_cluster; rm -rf "$DIR"' EXIT
+cc -O2 -fPIC -shared -I"$("$PG_CONFIG" --includedir-server)" -o "$DIR/floor_trigger.so" test/bench/floor_trigger.c
+chmod 755 "$DIR/floor_trigger.so"
 start_cluster "$DIR/pg" "shared_buffers = '1GB'" "max_wal_size = '8GB'" "checkpoint_timeout = '30min'"
 q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
 
@@ -73,7 +81,7 @@ CREATE TABLE bare_plain (id bigint, opened_at timestamptz, answered_at timestamp
 CREATE TABLE tickets_plain (id bigint PRIMARY KEY, customer_id bigint NOT NULL, segment text NOT NULL,
 	channel text NOT NULL, subject text, opened_at timestamptz NOT NULL, answered_at timestamptz, status text NOT NULL);
 SELECT format('CREATE TABLE %s_%s (LIKE %s_plain INCLUDING ALL)', s, v, s)
-  FROM unnest(ARRAY['bare', 'tickets']) s, unnest(ARRAY['csat', 'row', 'stmt', 'nop']) v \gexec
+  FROM unnest(ARRAY['bare', 'tickets']) s, unnest(ARRAY['csat', 'row', 'stmt', 'nop', 'floor']) v \gexec
 SELECT csat.watch('bare_csat', 'frt', 'id', start_column => 'opened_at', end_column => 'answered_at');
 SELECT csat.watch('tickets_csat', 'frt', 'id', start_column => 'opened_at', end_column => 'answered_at');
 
@@ -115,6 +123,22 @@ CREATE TRIGGER nop_trg AFTER INSERT ON bare_nop REFERENCING NEW TABLE AS new_row
 	FOR EACH STATEMENT EXECUTE FUNCTION nop_trg();
 CREATE TRIGGER nop_trg AFTER INSERT ON tickets_nop REFERENCING NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION nop_trg();
+CREATE FUNCTION floor_trg() RETURNS trigger AS '$DIR/floor_trigger.so', 'floor_trigger' LANGUAGE C;
+CREATE TRIGGER floor_trg AFTER INSERT ON bare_floor REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION floor_trg();
+CREATE TRIGGER floor_trg AFTER INSERT ON tickets_floor REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION floor_trg();
+-- the breach rows csat logs, precomputed, and a table shaped and indexed like csat.breaches
+CREATE TABLE breaches_like (LIKE csat.breaches INCLUDING ALL);
+CREATE TABLE brows5 AS SELECT 'frt'::text AS rule, 'bare_csat'::regclass AS source, id::text AS row_key,
+       extract(epoch FROM answered_at - opened_at)::float8 AS observed, 180::float8 AS threshold,
+       'breach'::csat.level AS level, now() AS observed_at
+  FROM src5 WHERE answered_at - opened_at > interval '180 s';
+CREATE TABLE brows35 AS SELECT 'frt'::text AS rule, 'bare_csat'::regclass AS source, id::text AS row_key,
+       extract(epoch FROM answered_at - opened_at)::float8 AS observed, 180::float8 AS threshold,
+       'breach'::csat.level AS level, now() AS observed_at
+  FROM src35 WHERE answered_at - opened_at > interval '180 s';
+VACUUM FREEZE brows5; VACUUM FREEZE brows35;
 SQL
 q -c "SELECT 'breaching share: 5 % -> ' || round(avg((answered_at - opened_at > interval '180 s')::int), 4) FROM src5" \
   -c "SELECT 'breaching share: 35 % -> ' || round(avg((answered_at - opened_at > interval '180 s')::int), 4) FROM src35"
@@ -129,7 +153,7 @@ for shape in $SHAPES; do
 	for pct in 5 35; do
 		for how in insert copy; do
 			for run in $(seq "$RUNS"); do
-				for v in plain csat row stmt nop; do
+				for v in plain csat row stmt nop floor; do
 					q -c "TRUNCATE ${shape}_$v, csat.breaches" -c "CHECKPOINT" >/dev/null
 					if [ $how = insert ]; then
 						ms=$(time_ms "INSERT INTO ${shape}_$v SELECT * FROM $src$pct")
@@ -140,24 +164,30 @@ for shape in $SHAPES; do
 					T[$shape,$pct,$how,$v]+="$ms "
 					echo "  run $run $shape $how $pct% $v: $ms ms, $n breaches" >&2
 				done
+				q -c "TRUNCATE breaches_like" -c "CHECKPOINT" >/dev/null
+				ms=$(time_ms "INSERT INTO breaches_like SELECT * FROM brows$pct")
+				T[$shape,$pct,$how,log]+="$ms "
+				echo "  run $run $shape $how $pct% log: $ms ms" >&2
 			done
 		done
 	done
 done
 
-printf '\n%-34s %10s %10s %10s %10s %10s\n' "median of $RUNS, $ROWS rows" plain csat row stmt nop
+printf '\n%-34s %10s %10s %10s %10s %10s %10s %10s %10s\n' "median of $RUNS, $ROWS rows" plain csat row stmt nop floor log floor+log
 for shape in $SHAPES; do
 	for pct in 5 35; do
 		for how in insert copy; do
 			declare -A M=()
-			for v in plain csat row stmt nop; do
+			for v in plain csat row stmt nop floor log; do
 				M[$v]=$(printf '%s\n' ${T[$shape,$pct,$how,$v]} | median)
 			done
-			printf '%-34s %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms\n' "$shape: $how, $pct % breaching" \
-				"${M[plain]}" "${M[csat]}" "${M[row]}" "${M[stmt]}" "${M[nop]}"
-			printf '%-34s %10s %9.2fx %9.2fx %9.2fx %9.2fx\n' "  ratio to plain" "1.00x" \
+			M[fl]=$(echo "${M[floor]} + ${M[log]}" | bc -l)
+			printf '%-34s %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms %9.0fms\n' "$shape: $how, $pct % breaching" \
+				"${M[plain]}" "${M[csat]}" "${M[row]}" "${M[stmt]}" "${M[nop]}" "${M[floor]}" "${M[log]}" "${M[fl]}"
+			printf '%-34s %10s %9.2fx %9.2fx %9.2fx %9.2fx %9.2fx %10s %9.2fx\n' "  ratio to plain" "1.00x" \
 				"$(echo "${M[csat]} / ${M[plain]}" | bc -l)" "$(echo "${M[row]} / ${M[plain]}" | bc -l)" \
-				"$(echo "${M[stmt]} / ${M[plain]}" | bc -l)" "$(echo "${M[nop]} / ${M[plain]}" | bc -l)"
+				"$(echo "${M[stmt]} / ${M[plain]}" | bc -l)" "$(echo "${M[nop]} / ${M[plain]}" | bc -l)" \
+				"$(echo "${M[floor]} / ${M[plain]}" | bc -l)" "" "$(echo "${M[fl]} / ${M[plain]}" | bc -l)"
 		done
 	done
 done
