@@ -176,6 +176,30 @@ watch_csat_namespace(void)
 	return nsp;
 }
 
+/*
+ * sql with every @extschema@ replaced by the quoted name of csat's extension
+ * schema: SQL that C code runs names csat's objects through pg_extension,
+ * like everything else it names through pg_catalog.
+ */
+char *
+watch_sql(const char *sql)
+{
+	const char *nsp = quote_identifier(get_namespace_name(watch_csat_namespace()));
+	const char *p = sql;
+	const char *hit;
+	StringInfoData s;
+
+	initStringInfo(&s);
+	while ((hit = strstr(p, "@extschema@")) != NULL)
+	{
+		appendBinaryStringInfo(&s, p, hit - p);
+		appendStringInfoString(&s, nsp);
+		p = hit + strlen("@extschema@");
+	}
+	appendStringInfoString(&s, p);
+	return s.data;
+}
+
 Oid
 watch_relation_owner(Oid relid)
 {
@@ -266,9 +290,10 @@ load_cache(uint64 gen)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	if (SPI_execute("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
-					" notify, calendar FROM csat.rules r WHERE enabled AND (r.calendar IS NULL"
-					" OR EXISTS (SELECT FROM csat.calendars c WHERE c.name OPERATOR(pg_catalog.=) r.calendar))",
+	if (SPI_execute(watch_sql("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
+							  " notify, calendar FROM @extschema@.rules r WHERE enabled AND (r.calendar IS NULL"
+							  " OR EXISTS (SELECT FROM @extschema@.calendars c"
+							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"),
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -304,8 +329,8 @@ load_cache(uint64 gen)
 			r->cal = csat_calendar_load(r->calendar, cxt);
 	}
 
-	if (SPI_execute("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
-					" end_column, segment_column, channel_column FROM csat.watches",
+	if (SPI_execute(watch_sql("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
+							  " end_column, segment_column, channel_column FROM @extschema@.watches"),
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -439,10 +464,10 @@ check_rule_calendars(bool editing_rules)
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT r.calendar, r.name FROM csat.rules r WHERE r.calendar IS NOT NULL"
-					" AND NOT EXISTS (SELECT FROM csat.calendars c"
-					" WHERE c.name OPERATOR(pg_catalog.=) r.calendar)"
-					" ORDER BY r.name LIMIT 1", false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(watch_sql("SELECT r.calendar, r.name FROM @extschema@.rules r WHERE r.calendar IS NOT NULL"
+							  " AND NOT EXISTS (SELECT FROM @extschema@.calendars c"
+							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar)"
+							  " ORDER BY r.name LIMIT 1"), false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	if (SPI_processed > 0)
 	{

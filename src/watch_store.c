@@ -108,9 +108,9 @@ prepare_upsert(bool returning)
 	/* everything schema-qualified: this runs as csat's owner under any search_path */
 	initStringInfo(&q);
 	appendStringInfoString(&q,
-						   "INSERT INTO csat.breaches AS b (rule, source, row_key, observed, threshold, level, observed_at)"
+						   "INSERT INTO @extschema@.breaches AS b (rule, source, row_key, observed, threshold, level, observed_at)"
 						   " SELECT u.r, $2, u.k, u.o, u.t,"
-						   " (ARRAY['warning'::csat.level, 'breach'::csat.level])[u.l], $7"
+						   " (ARRAY['warning'::@extschema@.level, 'breach'::@extschema@.level])[u.l], $7"
 						   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), pg_catalog.unnest($4),"
 						   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u(r, k, o, t, l)"
 						   " ON CONFLICT (source, row_key, rule) DO UPDATE"
@@ -118,8 +118,8 @@ prepare_upsert(bool returning)
 						   " level = excluded.level, observed_at = excluded.observed_at"
 						   " WHERE excluded.level OPERATOR(pg_catalog.>) b.level");
 	if (returning)
-		appendStringInfoString(&q, " RETURNING b.rule, b.level OPERATOR(pg_catalog.=) 'breach'::csat.level");
-	plan = SPI_prepare(q.data, 7, argtypes);
+		appendStringInfoString(&q, " RETURNING b.rule, b.level OPERATOR(pg_catalog.=) 'breach'::@extschema@.level");
+	plan = SPI_prepare(watch_sql(q.data), 7, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)

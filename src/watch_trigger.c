@@ -219,6 +219,7 @@ void
 watch_install_triggers(Oid relid, bool lenient)
 {
 	ListCell   *lc;
+	char	   *fn = watch_sql("@extschema@.watch_trigger()");
 
 	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
 	{
@@ -236,11 +237,11 @@ watch_install_triggers(Oid relid, bool lenient)
 		rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(child)), get_rel_name(child));
 		if (SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_INSERT_NAME " AFTER INSERT ON %s"
 								 " REFERENCING NEW TABLE AS csat_new"
-								 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
+								 " FOR EACH STATEMENT EXECUTE FUNCTION %s", rel, fn),
 						false, 0) != SPI_OK_UTILITY ||
 			SPI_execute(psprintf("CREATE OR REPLACE TRIGGER " TRIGGER_UPDATE_NAME " AFTER UPDATE ON %s"
 								 " REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new"
-								 " FOR EACH STATEMENT EXECUTE FUNCTION csat.watch_trigger()", rel),
+								 " FOR EACH STATEMENT EXECUTE FUNCTION %s", rel, fn),
 						false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "creating the watch triggers failed");
 	}
