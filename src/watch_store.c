@@ -87,6 +87,42 @@ batch_entry_cmp(const void *a, const void *b)
 	return sort_batch->level[j] - sort_batch->level[i];
 }
 
+/*
+ * Sorting compares the first eight bytes of the keys as one integer first
+ * (zero-padded, big-endian: the same order as batch_entry_cmp's), the whole
+ * entry only when they are equal; the sort was most of what the batch path
+ * cost beyond its floor.
+ */
+typedef struct SortEntry
+{
+	uint64		prefix;
+	int			idx;
+} SortEntry;
+
+static uint64
+key_prefix(Datum key)
+{
+	Pointer		p = DatumGetPointer(key);
+	size_t		len = VARSIZE_ANY_EXHDR(p);
+	const unsigned char *d = (const unsigned char *) VARDATA_ANY(p);
+	uint64		v = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		v = (v << 8) | (i < len ? d[i] : 0);
+	return v;
+}
+
+static int
+sort_entry_cmp(const void *a, const void *b)
+{
+	const SortEntry *x = a;
+	const SortEntry *y = b;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	return batch_entry_cmp(&x->idx, &y->idx);
+}
+
 static bool
 key_equal(Datum a, Datum b)
 {
@@ -400,13 +436,23 @@ watch_store_batch(Batch *batch)
 		return;
 
 	idx = palloc(sizeof(int) * batch->n);
-	for (int i = 0; i < batch->n; i++)
-		idx[i] = i;
 	if (batch->n > 1)
 	{
+		SortEntry  *order = palloc(sizeof(SortEntry) * batch->n);
+
+		for (int i = 0; i < batch->n; i++)
+		{
+			order[i].prefix = key_prefix(batch->key[i]);
+			order[i].idx = i;
+		}
 		sort_batch = batch;
-		qsort(idx, batch->n, sizeof(int), batch_entry_cmp);
+		qsort(order, batch->n, sizeof(SortEntry), sort_entry_cmp);
+		for (int i = 0; i < batch->n; i++)
+			idx[i] = order[i].idx;
+		pfree(order);
 	}
+	else
+		idx[0] = 0;
 	distinct = palloc(sizeof(WatchRule *) * batch->n);
 	entry_rule = palloc(sizeof(WatchRule *) * batch->n);
 	rules = palloc(sizeof(Datum) * batch->n);
