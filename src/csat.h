@@ -27,4 +27,30 @@ extern double csat_confidence_z(double confidence);
 /* Wilson score interval bound; n must be > 0 and 0 <= successes <= n. */
 extern double csat_wilson_bound(double successes, double n, double z, bool upper);
 
+/*
+ * The schema csat was installed in, from pg_extension: C code never looks csat's
+ * schema up by name (a schema of that name could be someone else's).  With
+ * missing_ok, InvalidOid when csat is not installed (or is being dropped).
+ */
+extern Oid	csat_extension_schema(bool missing_ok);
+
+extern Oid	csat_relation_owner(Oid relid);
+
+/*
+ * Running code as another role, the way PostgreSQL's maintenance commands read
+ * a table as its owner: the user id changes locally, the operation is
+ * restricted (SECURITY_RESTRICTED_OPERATION: no temp tables, no SET ROLE, ...)
+ * and search_path is pinned to "pg_catalog, pg_temp".  csat_switch_back undoes
+ * it; an error undoes it with the (sub)transaction.
+ */
+typedef struct CsatUserSwitch
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nestlevel;
+} CsatUserSwitch;
+
+extern void csat_switch_to(CsatUserSwitch *sw, Oid role);
+extern void csat_switch_back(CsatUserSwitch *sw);
+
 #endif							/* CSAT_H */

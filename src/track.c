@@ -39,60 +39,8 @@
 PG_FUNCTION_INFO_V1(csat_track_change);
 PG_FUNCTION_INFO_V1(csat_drop_cleanup);
 
-/* the schema csat was installed in, from pg_extension; InvalidOid if none */
-static Oid
-track_extension_schema(void)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	Oid			nsp = InvalidOid;
 
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("csat"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return nsp;
-}
 
-/* A switch to the owner of one of csat's tables, restricted, search_path pinned. */
-typedef struct OwnerSwitch
-{
-	Oid			save_user;
-	int			save_sec;
-	int			nestlevel;
-} OwnerSwitch;
-
-static void
-become_owner(OwnerSwitch *sw, Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	GetUserIdAndSecContext(&sw->save_user, &sw->save_sec);
-	SetUserIdAndSecContext(owner, sw->save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	sw->nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-static void
-become_caller(OwnerSwitch *sw)
-{
-	AtEOXact_GUC(false, sw->nestlevel);
-	SetUserIdAndSecContext(sw->save_user, sw->save_sec);
-}
 
 /* ---------------------------------------------------------------- change tracking */
 
@@ -196,7 +144,7 @@ csat_track_change(PG_FUNCTION_ARGS)
 	char	   *pcol;
 	AttrNumber	attnum = InvalidAttrNumber;
 	Oid			nsp;
-	OwnerSwitch sw;
+	CsatUserSwitch sw;
 	Oid			types[2] = {TEXTOID, OIDOID};
 	Datum		args[2];
 	TriggerEvent ev;
@@ -222,13 +170,13 @@ csat_track_change(PG_FUNCTION_ARGS)
 				 errmsg("csat.track_change() needs the transition tables of its event"),
 				 errhint("csat.map_source installs it.")));
 	kind = td->tg_trigger->tgargs[0];
-	nsp = track_extension_schema();
+	nsp = csat_extension_schema(true);
 	if (!OidIsValid(nsp))
 		elog(ERROR, "extension csat is not installed");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	become_owner(&sw, get_relname_relid("changes", nsp));
+	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("changes", nsp)));
 
 	/* the table must be mapped as that kind; its period column is the mapping's */
 	args[0] = CStringGetTextDatum(kind);
@@ -281,7 +229,7 @@ csat_track_change(PG_FUNCTION_ARGS)
 		}
 	}
 
-	become_caller(&sw);
+	csat_switch_back(&sw);
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
@@ -349,14 +297,14 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 	ArrayType  *arr;
 	Oid			types[1] = {OIDARRAYOID};
 	Datum		args[1];
-	OwnerSwitch sw;
+	CsatUserSwitch sw;
 	ListCell   *lc;
 	int			i = 0;
 	static const char *const others[] = {"watches", "breaches"};
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "csat_drop_cleanup: not called as an event trigger");
-	nsp = track_extension_schema();
+	nsp = csat_extension_schema(true);
 	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("sources", nsp)))
 		PG_RETURN_VOID();		/* csat itself is going */
 
@@ -386,7 +334,7 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 	arr = construct_array(elems, i, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
 	args[0] = PointerGetDatum(arr);
 
-	become_owner(&sw, get_relname_relid("sources", nsp));
+	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("sources", nsp)));
 	if (SPI_execute_with_args("DELETE FROM csat.sources s"
 							  " WHERE s.source::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1)"
 							  " RETURNING s.kind", 1, types, args, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
@@ -400,7 +348,7 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 	}
 	foreach(lc, kinds)
 		note_hours(strVal(lfirst(lc)), NULL, 0, true);
-	become_caller(&sw);
+	csat_switch_back(&sw);
 
 	/* watches and breaches (family watch) belong to their own owner */
 	for (size_t k = 0; k < lengthof(others); k++)
@@ -409,12 +357,12 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 
 		if (!OidIsValid(relid))
 			continue;
-		become_owner(&sw, relid);
+		csat_switch_to(&sw, csat_relation_owner(relid));
 		if (SPI_execute_with_args(psprintf("DELETE FROM csat.%s t WHERE t.source::pg_catalog.oid"
 										   " OPERATOR(pg_catalog.=) ANY ($1)", others[k]),
 								  1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "deleting from csat.%s failed", others[k]);
-		become_caller(&sw);
+		csat_switch_back(&sw);
 	}
 
 	/* the standard views lost a table (DROP ... CASCADE dropped them): rebuild */

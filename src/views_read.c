@@ -38,29 +38,6 @@
 PG_FUNCTION_INFO_V1(csat_source_partials);
 PG_FUNCTION_INFO_V1(csat_source_rows);
 
-/* the schema csat was installed in, from pg_extension (never looked up by name) */
-static Oid
-read_extension_schema(void)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	Oid			nsp = InvalidOid;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("csat"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (!OidIsValid(nsp))
-		elog(ERROR, "extension csat is not installed");
-	return nsp;
-}
 
 /*
  * Run csat's query for (kind, source, part) as the table's owner and put its
@@ -81,9 +58,7 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	char	   *nspname;
 	Oid			gen_types[3] = {TEXTOID, REGCLASSOID, TEXTOID};
 	Datum		gen_args[3];
-	Oid			save_user;
-	int			save_sec;
-	int			save_nestlevel;
+	CsatUserSwitch sw;
 	bool		isnull;
 	bool		checked = false;
 	Portal		portal;
@@ -134,7 +109,7 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 		elog(ERROR, "SPI_connect failed");
 
 	/* the query: built by csat from the mapping, as the caller */
-	nspname = get_namespace_name(read_extension_schema());
+	nspname = get_namespace_name(csat_extension_schema(false));
 	gen_args[0] = PointerGetDatum(kind);
 	gen_args[1] = ObjectIdGetDatum(relid);
 	gen_args[2] = CStringGetTextDatum(part);
@@ -147,12 +122,7 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 		elog(ERROR, "csat.source_sql returned NULL");
 
 	/* run it as the table's owner, restricted, with a pinned search_path */
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	csat_switch_to(&sw, owner);
 
 	portal = SPI_cursor_open_with_args(NULL, query, 4, argtypes, params, nulls, true, 0);
 	for (;;)
@@ -181,8 +151,7 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	}
 	SPI_cursor_close(portal);
 
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_user, save_sec);
+	csat_switch_back(&sw);
 	SPI_finish();
 }
 

@@ -149,7 +149,7 @@ check_owner(Oid relid)
 				 errdetail("Only plain and partitioned tables can be watched.")));
 	if (!pg_class_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
-	if (get_rel_namespace(relid) == watch_csat_namespace())
+	if (get_rel_namespace(relid) == csat_extension_schema(false))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("csat's own tables cannot be watched")));
@@ -311,9 +311,7 @@ scan_as_owner(WatchDef *def, const char *where, int nargs, Oid *argtypes, Datum 
 			  TimestampTz now, bool mostly_new)
 {
 	char		kind = get_rel_relkind(def->relid);
-	Oid			save_user;
-	int			save_sec;
-	int			save_nestlevel;
+	CsatUserSwitch sw;
 	int64		written;
 
 	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
@@ -321,17 +319,11 @@ scan_as_owner(WatchDef *def, const char *where, int nargs, Oid *argtypes, Datum 
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("watched relation \"%s\" is not a table", get_rel_name(def->relid)),
 				 errhint("Run csat.unwatch for it.")));
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	check_caller_may_read(def, save_user);
-	SetUserIdAndSecContext(watch_relation_owner(def->relid),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	check_caller_may_read(def, GetUserId());
+	csat_switch_to(&sw, csat_relation_owner(def->relid));
 	/* an error restores both with the (sub)transaction */
 	written = watch_scan_and_flag(def, scan_query(def, where), nargs, argtypes, args, now, mostly_new);
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_user, save_sec);
+	csat_switch_back(&sw);
 	return written;
 }
 

@@ -147,36 +147,6 @@ watch_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * Where csat's objects are: the schema of the extension, found through
- * pg_extension, never by the name "csat" (a schema of that name could be
- * someone else's).
- */
-Oid
-watch_csat_namespace(void)
-{
-	Oid			ext = get_extension_oid("csat", false);
-	Oid			nsp = InvalidOid;
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-
-	/* get_extension_schema() is static before PostgreSQL 16 */
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(ext));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-		nsp = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	if (!OidIsValid(nsp))
-		elog(ERROR, "schema of extension \"csat\" not found");
-	return nsp;
-}
-
-/*
  * sql with every @extschema@ replaced by the quoted name of csat's extension
  * schema: SQL that C code runs names csat's objects through pg_extension,
  * like everything else it names through pg_catalog.
@@ -184,7 +154,7 @@ watch_csat_namespace(void)
 char *
 watch_sql(const char *sql)
 {
-	const char *nsp = quote_identifier(get_namespace_name(watch_csat_namespace()));
+	const char *nsp = quote_identifier(get_namespace_name(csat_extension_schema(false)));
 	const char *p = sql;
 	const char *hit;
 	StringInfoData s;
@@ -198,19 +168,6 @@ watch_sql(const char *sql)
 	}
 	appendStringInfoString(&s, p);
 	return s.data;
-}
-
-Oid
-watch_relation_owner(Oid relid)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
 }
 
 /* text of column i of an SPI result row, copied into cxt, or NULL */
@@ -243,7 +200,7 @@ rule_cmp(const void *a, const void *b)
 static Oid
 config_relids(void)
 {
-	Oid			nsp = watch_csat_namespace();
+	Oid			nsp = csat_extension_schema(false);
 
 	rules_relid = get_relname_relid("rules", nsp);
 	watches_relid = get_relname_relid("watches", nsp);
@@ -251,7 +208,7 @@ config_relids(void)
 	calendar_hours_relid = get_relname_relid("calendar_hours", nsp);
 	calendar_holidays_relid = get_relname_relid("calendar_holidays", nsp);
 	watch_breaches_relid = get_relname_relid("breaches", nsp);
-	watch_breaches_owner = watch_relation_owner(watch_breaches_relid);
+	watch_breaches_owner = csat_relation_owner(watch_breaches_relid);
 	watch_level_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 										CStringGetDatum("level"), ObjectIdGetDatum(nsp));
 	return nsp;
@@ -460,7 +417,7 @@ check_rule_calendars(bool editing_rules)
 	int			save_sec;
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(watch_relation_owner(rules_relid),
+	SetUserIdAndSecContext(csat_relation_owner(rules_relid),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

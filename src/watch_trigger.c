@@ -161,7 +161,7 @@ check_trigger_use(WatchCache *cache, TriggerData *td)
 		if (def->relid == relid || list_member_oid(ancestors, def->relid))
 			return;				/* watched, for metrics without rules so far */
 	}
-	if (RelationGetNamespace(rel) != watch_csat_namespace() &&
+	if (RelationGetNamespace(rel) != csat_extension_schema(false) &&
 		(strcmp(tgname, TRIGGER_INSERT_NAME) == 0 || strcmp(tgname, TRIGGER_UPDATE_NAME) == 0))
 		return;
 	ereport(ERROR,
