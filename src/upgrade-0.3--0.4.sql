@@ -3,10 +3,14 @@
 
 -- ==== schema csat belongs to the bootstrap superuser (issue 10)
 -- The installing role owned it until now: it could have planted look-alike
--- operators, functions or relations in it.  Objects in csat that are not csat's
--- own refuse the update (listed in the error), except the standard views
--- csat.<kind> that csat.map_source made; then the schema is handed over and its
--- privileges reset as a fresh install sets them (src/common.sql).
+-- operators, functions or relations in it.  The schema is handed over and its
+-- privileges reset as a fresh install sets them (src/common.sql).  Objects in it
+-- that are not csat's own (other than the standard views csat.<kind> that
+-- csat.map_source made) are listed in a WARNING: they keep their owner, and once
+-- this update has rebuilt csat's views nothing of csat depends on them (checked
+-- at the end, src/verify.sql), so a superuser can drop them.  (Refusing the
+-- update instead would leave no way out where a 0.3 view is bound to one: it
+-- cannot be dropped while an extension member depends on it.)
 DO $$
 DECLARE
 	nsp oid := 'csat'::pg_catalog.regnamespace::pg_catalog.oid;
@@ -29,12 +33,6 @@ BEGIN
 						WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid
 						  AND c.oid OPERATOR(pg_catalog.=) d.objid AND c.relkind OPERATOR(pg_catalog.=) 'v'::"char"
 						  AND c.relname::pg_catalog.text OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT s.kind FROM csat.sources s)));
-	IF found IS NOT NULL THEN
-		RAISE EXCEPTION 'schema "csat" holds objects that are not part of csat'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = pg_catalog.format('Found: %s.', found),
-				  HINT = 'They may be look-alikes put there to run code as a superuser: a superuser should review and drop them (or move them to another schema), then run the update again.';
-	END IF;
 	EXECUTE pg_catalog.format('ALTER SCHEMA csat OWNER TO %I',
 		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) 10::pg_catalog.oid));
 	FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
@@ -45,6 +43,11 @@ BEGIN
 	END LOOP;
 	EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA csat TO PUBLIC; GRANT USAGE, CREATE ON SCHEMA csat TO %s',
 		(SELECT e.extowner::pg_catalog.regrole::pg_catalog.text FROM pg_catalog.pg_extension e WHERE e.oid OPERATOR(pg_catalog.=) ext));
+	IF found IS NOT NULL THEN
+		RAISE WARNING 'schema "csat" holds objects that are not part of csat'
+			USING DETAIL = pg_catalog.format('Found: %s.', found),
+				  HINT = 'They may be look-alikes put there to run code as a superuser: a superuser should review them and drop them, or move them to another schema.';
+	END IF;
 END $$;
 
 -- ==== every object csat generated is made again
