@@ -1,5 +1,12 @@
 -- csat 0.2 install script: released, frozen (0.3 and later change objects in src/upgrade-*.sql).
 \echo Use "CREATE EXTENSION csat" to load this file. \quit
+-- Security (issue 10): nothing here may resolve to an object outside pg_catalog
+-- and csat's own.  CREATE EXTENSION runs this script with search_path "csat,
+-- pg_temp" (pg_catalog implicitly first): a look-alike operator or function with
+-- a closer argument match, planted in schema csat, would win over pg_catalog's,
+-- be bound into csat's views, defaults and checks, and run as the (bootstrap)
+-- superuser.  SET LOCAL here lasts until the end of this script only.
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- ==== src/common.sql ====
 -- common: the schema itself

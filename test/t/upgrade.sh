@@ -31,6 +31,7 @@ SELECT pg_describe_object(d.classid, d.objid, 0) || ' | ' ||
  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csat')
  ORDER BY 1;
+SELECT 'schema csat: owner ' || nspowner::regrole::text || ', privileges ' || nspacl::text FROM pg_namespace WHERE nspname = 'csat';
 SQL
 }
 
