@@ -90,4 +90,5 @@ SELECT count(*) FILTER (WHERE round(k.frt_p95_s::numeric, 6) IS DISTINCT FROM ro
 
 DROP SCHEMA shop CASCADE;
 DROP TABLE incr, incr_d, full_h, full_d;
+DROP FUNCTION pg_temp.sk(csat.sketch);
 DROP EXTENSION csat;

@@ -9,6 +9,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "compat.h"				/* server APIs that differ between majors */
 #include "utils/timestamp.h"
 
 /* Seconds in an interval, the same value as EXTRACT(EPOCH FROM interval). */

@@ -7,12 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
+ensure_packages $(csat_pg_packages) gcc make bc
 ROWS=${1:-1000000}
 RUNS=5
 
-exec 9>/tmp/csat-test.lock
-flock 9
+csat_lock
 build_and_install
 DIR=$(mktemp -d /tmp/csat-bench-calendar.XXXXXX)
 chmod 755 "$DIR"

@@ -27,10 +27,8 @@ cd "$(dirname "$0")/../.."
 
 N=${N:-100000000}
 
-exec 9>/tmp/csat-test.lock
-flock 9
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron \
-	postgresql-$PGVER-tdigest gcc make libc6-dev
+csat_lock
+ensure_packages $(csat_pg_packages tdigest) gcc make libc6-dev
 build_and_install
 DIR=$(mktemp -d /tmp/csat-bench.XXXXXX)
 chmod 755 "$DIR"

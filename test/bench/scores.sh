@@ -11,9 +11,8 @@ cd "$(dirname "$0")/../.."
 N=${1:-10000000}
 RUNS=${2:-5}
 
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make
-exec 9>/tmp/csat-test.lock
-flock 9
+ensure_packages $(csat_pg_packages) gcc make
+csat_lock
 build_and_install
 DIR=$(mktemp -d /tmp/csat-bench.XXXXXX)
 chmod 755 "$DIR"

@@ -20,10 +20,8 @@ N=${N:-10000000}
 R=${R:-3}
 PS='ARRAY[0.5, 0.9, 0.95, 0.99]'
 
-exec 9>/tmp/csat-test.lock
-flock 9
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron \
-	postgresql-$PGVER-tdigest gcc make libc6-dev
+csat_lock
+ensure_packages $(csat_pg_packages tdigest) gcc make libc6-dev
 build_and_install
 DIR=$(mktemp -d /tmp/csat-bench.XXXXXX)
 chmod 755 "$DIR"

@@ -13,13 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
+ensure_packages $(csat_pg_packages) gcc make bc
 SCALE=${SCALE:-1}
 RUNS=${RUNS:-3}
 DIR=${CSAT_BENCH_DIR:-/tmp/csat-bench-views}
 
-exec 9>/tmp/csat-test.lock
-flock 9
+csat_lock
 build_and_install
 rm -rf "$DIR"
 start_cluster "$DIR" "shared_buffers = 1GB" "work_mem = 64MB" "max_parallel_workers_per_gather = 2"

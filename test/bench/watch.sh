@@ -37,7 +37,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib/cluster.sh
-ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-cron gcc make bc
+ensure_packages $(csat_pg_packages) gcc make bc
 ROWS=${CSAT_BENCH_ROWS:-1000000}
 RUNS=${CSAT_BENCH_RUNS:-3}
 SHAPES=${CSAT_BENCH_SHAPES:-bare tickets}
