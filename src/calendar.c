@@ -377,8 +377,8 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	rc = SPI_execute_with_args("SELECT time_zone FROM csat.calendars"
-							   " WHERE name OPERATOR(pg_catalog.=) $1",
+	rc = SPI_execute_with_args(csat_sql("SELECT time_zone FROM @extschema@.calendars"
+							   " WHERE name OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendars failed: %s", SPI_result_code_string(rc));
@@ -395,8 +395,8 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 				 errmsg("time zone \"%s\" of calendar \"%s\" is not recognized",
 						zone ? zone : "", name)));
 
-	rc = SPI_execute_with_args("SELECT isodow, opens, closes FROM csat.calendar_hours"
-							   " WHERE calendar OPERATOR(pg_catalog.=) $1",
+	rc = SPI_execute_with_args(csat_sql("SELECT isodow, opens, closes FROM @extschema@.calendar_hours"
+							   " WHERE calendar OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendar_hours failed: %s", SPI_result_code_string(rc));
@@ -412,8 +412,8 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 		ranges[i].close = DatumGetTimeADT(SPI_getbinval(tup, td, 3, &isnull));
 	}
 
-	rc = SPI_execute_with_args("SELECT day FROM csat.calendar_holidays"
-							   " WHERE calendar OPERATOR(pg_catalog.=) $1",
+	rc = SPI_execute_with_args(csat_sql("SELECT day FROM @extschema@.calendar_holidays"
+							   " WHERE calendar OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendar_holidays failed: %s", SPI_result_code_string(rc));

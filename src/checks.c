@@ -39,7 +39,7 @@ static void
 level_cache_fill(void)
 {
 	static const char *const labels[3] = {"ok", "warning", "breach"};
-	Oid			nsp = get_namespace_oid("csat", false);
+	Oid			nsp = csat_extension_schema(false);
 	Oid			typoid;
 
 	if (!level_callback_registered)

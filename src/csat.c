@@ -11,6 +11,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -44,6 +47,25 @@ csat_extension_schema(bool missing_ok)
 	if (!OidIsValid(nsp) && !missing_ok)
 		elog(ERROR, "schema of extension \"csat\" not found");
 	return nsp;
+}
+
+char *
+csat_sql(const char *sql)
+{
+	const char *nsp = quote_identifier(get_namespace_name(csat_extension_schema(false)));
+	const char *p = sql;
+	const char *hit;
+	StringInfoData s;
+
+	initStringInfo(&s);
+	while ((hit = strstr(p, "@extschema@")) != NULL)
+	{
+		appendBinaryStringInfo(&s, p, hit - p);
+		appendStringInfoString(&s, nsp);
+		p = hit + strlen("@extschema@");
+	}
+	appendStringInfoString(&s, p);
+	return s.data;
 }
 
 Oid

@@ -35,6 +35,13 @@ extern double csat_wilson_bound(double successes, double n, double z, bool upper
  */
 extern Oid	csat_extension_schema(bool missing_ok);
 
+/*
+ * sql with every @extschema@ replaced by the quoted name of csat's schema: SQL
+ * that C code runs names csat's objects through pg_extension, and pg_catalog's
+ * operators and functions explicitly (OPERATOR(pg_catalog.=), pg_catalog.f).
+ */
+extern char *csat_sql(const char *sql);
+
 extern Oid	csat_relation_owner(Oid relid);
 
 /*

@@ -104,7 +104,7 @@ note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 	args[0] = CStringGetTextDatum(kind);
 	if (everything)
 	{
-		if (SPI_execute_with_args("INSERT INTO csat.changes (kind, hour) VALUES ($1, NULL)",
+		if (SPI_execute_with_args(csat_sql("INSERT INTO @extschema@.changes (kind, hour) VALUES ($1, NULL)"),
 								  1, types, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "inserting into csat.changes failed");
 		return;
@@ -120,10 +120,11 @@ note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 		elems[i] = TimestampTzGetDatum(hours[i]);
 	args[1] = PointerGetDatum(construct_array(elems, m, TIMESTAMPTZOID,
 											  sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	if (SPI_execute_with_args("INSERT INTO csat.changes (kind, hour)"
-							  " SELECT $1, h.h FROM pg_catalog.unnest($2) AS h(h)"
-							  " WHERE NOT EXISTS (SELECT FROM csat.changes c"
-							  " WHERE c.kind OPERATOR(pg_catalog.=) $1 AND c.hour OPERATOR(pg_catalog.=) h.h)",
+	if (SPI_execute_with_args(csat_sql("INSERT INTO @extschema@.changes (kind, hour)"
+									   " SELECT $1, h.h FROM pg_catalog.unnest($2) AS h(h)"
+									   " WHERE NOT EXISTS (SELECT FROM @extschema@.changes c"
+									   " WHERE c.kind OPERATOR(pg_catalog.=) $1"
+									   " AND c.hour OPERATOR(pg_catalog.=) h.h)"),
 							  2, types, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "inserting into csat.changes failed");
 }
@@ -181,9 +182,9 @@ csat_track_change(PG_FUNCTION_ARGS)
 	/* the table must be mapped as that kind; its period column is the mapping's */
 	args[0] = CStringGetTextDatum(kind);
 	args[1] = ObjectIdGetDatum(RelationGetRelid(rel));
-	if (SPI_execute_with_args("SELECT s.columns OPERATOR(pg_catalog.->>) csat.period_column(s.kind)"
-							  " FROM csat.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
-							  " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2",
+	if (SPI_execute_with_args(csat_sql("SELECT s.columns OPERATOR(pg_catalog.->>) @extschema@.period_column(s.kind)"
+									   " FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
+									   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.sources failed");
 	if (SPI_processed == 0)
@@ -253,7 +254,7 @@ rebuild_view(const char *kind)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		if (SPI_execute_with_args("SELECT csat.build_standard_view($1)", 1, types, args,
+		if (SPI_execute_with_args(csat_sql("SELECT @extschema@.build_standard_view($1)"), 1, types, args,
 								  NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "rebuilding the standard view of kind %s failed", kind);
 		ReleaseCurrentSubTransaction();
@@ -335,9 +336,9 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 	args[0] = PointerGetDatum(arr);
 
 	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("sources", nsp)));
-	if (SPI_execute_with_args("DELETE FROM csat.sources s"
+	if (SPI_execute_with_args(csat_sql("DELETE FROM @extschema@.sources s"
 							  " WHERE s.source::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($1)"
-							  " RETURNING s.kind", 1, types, args, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
+							  " RETURNING s.kind"), 1, types, args, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "deleting from csat.sources failed");
 	for (uint64 j = 0; j < SPI_processed; j++)
 	{
@@ -358,8 +359,9 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 		if (!OidIsValid(relid))
 			continue;
 		csat_switch_to(&sw, csat_relation_owner(relid));
-		if (SPI_execute_with_args(psprintf("DELETE FROM csat.%s t WHERE t.source::pg_catalog.oid"
-										   " OPERATOR(pg_catalog.=) ANY ($1)", others[k]),
+		if (SPI_execute_with_args(psprintf("DELETE FROM %s.%s t WHERE t.source::pg_catalog.oid"
+										   " OPERATOR(pg_catalog.=) ANY ($1)",
+										   quote_identifier(get_namespace_name(nsp)), others[k]),
 								  1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "deleting from csat.%s failed", others[k]);
 		csat_switch_back(&sw);

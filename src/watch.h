@@ -133,7 +133,6 @@ extern Oid	watch_breaches_owner;
 extern Oid	watch_level_typid;		/* csat.level */
 extern WatchCache *watch_cache_pin(void);
 extern void watch_cache_unpin(WatchCache *cache);
-extern char *watch_sql(const char *sql);
 extern WatchDef *watch_find_def(WatchCache *cache, Oid relid, const char *metric);
 extern List *watch_defs_of(WatchCache *cache, Relation rel);
 

@@ -416,7 +416,7 @@ csat_watch(PG_FUNCTION_ARGS)
 		args[i + 2] = cols[i] ? CStringGetTextDatum(cols[i]) : (Datum) 0;
 		nulls[i + 2] = cols[i] ? ' ' : 'n';
 	}
-	as_owner_execute(watch_sql("INSERT INTO @extschema@.watches (source, metric, key_column, value_column, start_column,"
+	as_owner_execute(csat_sql("INSERT INTO @extschema@.watches (source, metric, key_column, value_column, start_column,"
 					 " end_column, segment_column, channel_column)"
 					 " VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, $8)"),
 					 8, argtypes, args, nulls, SPI_OK_INSERT);
@@ -447,13 +447,13 @@ csat_unwatch(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = CStringGetTextDatum(metric);
-	as_owner_execute(watch_sql("DELETE FROM @extschema@.watches WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
+	as_owner_execute(csat_sql("DELETE FROM @extschema@.watches WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1"
 					 " AND metric OPERATOR(pg_catalog.=) $2"), 2, argtypes, args, NULL, SPI_OK_DELETE);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("table \"%s\" is not watched for metric \"%s\"", get_rel_name(relid), metric)));
-	as_owner_execute(watch_sql("SELECT pg_catalog.count(*) FROM @extschema@.watches"
+	as_owner_execute(csat_sql("SELECT pg_catalog.count(*) FROM @extschema@.watches"
 					 " WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) $1"),
 					 1, argtypes, args, NULL, SPI_OK_SELECT);
 	left = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -146,30 +146,6 @@ watch_xact_callback(XactEvent event, void *arg)
 		retire_current();
 }
 
-/*
- * sql with every @extschema@ replaced by the quoted name of csat's extension
- * schema: SQL that C code runs names csat's objects through pg_extension,
- * like everything else it names through pg_catalog.
- */
-char *
-watch_sql(const char *sql)
-{
-	const char *nsp = quote_identifier(get_namespace_name(csat_extension_schema(false)));
-	const char *p = sql;
-	const char *hit;
-	StringInfoData s;
-
-	initStringInfo(&s);
-	while ((hit = strstr(p, "@extschema@")) != NULL)
-	{
-		appendBinaryStringInfo(&s, p, hit - p);
-		appendStringInfoString(&s, nsp);
-		p = hit + strlen("@extschema@");
-	}
-	appendStringInfoString(&s, p);
-	return s.data;
-}
-
 /* text of column i of an SPI result row, copied into cxt, or NULL */
 static char *
 spi_text(MemoryContext cxt, HeapTuple tup, TupleDesc desc, int i)
@@ -247,7 +223,7 @@ load_cache(uint64 gen)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	if (SPI_execute(watch_sql("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
+	if (SPI_execute(csat_sql("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
 							  " notify, calendar FROM @extschema@.rules r WHERE enabled AND (r.calendar IS NULL"
 							  " OR EXISTS (SELECT FROM @extschema@.calendars c"
 							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"),
@@ -286,7 +262,7 @@ load_cache(uint64 gen)
 			r->cal = csat_calendar_load(r->calendar, cxt);
 	}
 
-	if (SPI_execute(watch_sql("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
+	if (SPI_execute(csat_sql("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
 							  " end_column, segment_column, channel_column FROM @extschema@.watches"),
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
@@ -421,7 +397,7 @@ check_rule_calendars(bool editing_rules)
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(watch_sql("SELECT r.calendar, r.name FROM @extschema@.rules r WHERE r.calendar IS NOT NULL"
+	if (SPI_execute(csat_sql("SELECT r.calendar, r.name FROM @extschema@.rules r WHERE r.calendar IS NOT NULL"
 							  " AND NOT EXISTS (SELECT FROM @extschema@.calendars c"
 							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar)"
 							  " ORDER BY r.name LIMIT 1"), false, 0) != SPI_OK_SELECT)

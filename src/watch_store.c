@@ -155,7 +155,7 @@ prepare_upsert(bool returning)
 						   " WHERE excluded.level OPERATOR(pg_catalog.>) b.level");
 	if (returning)
 		appendStringInfoString(&q, " RETURNING b.rule, b.level OPERATOR(pg_catalog.=) 'breach'::@extschema@.level");
-	plan = SPI_prepare(watch_sql(q.data), 7, argtypes);
+	plan = SPI_prepare(csat_sql(q.data), 7, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)

@@ -219,7 +219,7 @@ void
 watch_install_triggers(Oid relid, bool lenient)
 {
 	ListCell   *lc;
-	char	   *fn = watch_sql("@extschema@.watch_trigger()");
+	char	   *fn = csat_sql("@extschema@.watch_trigger()");
 
 	foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
 	{
