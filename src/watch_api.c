@@ -147,7 +147,7 @@ check_owner(Oid relid)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", get_rel_name(relid)),
 				 errdetail("Only plain and partitioned tables can be watched.")));
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!csat_rel_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
 	if (get_rel_namespace(relid) == csat_extension_schema(false))
 		ereport(ERROR,
