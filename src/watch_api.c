@@ -483,8 +483,10 @@ sweep_one(WatchDef *def, TimestampTz now)
 	if (!(cutoff > (double) MIN_TIMESTAMP))
 		return 0;
 	args[0] = TimestampTzGetDatum((TimestampTz) cutoff);
-	where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
-					 quote_identifier(def->end_column), quote_identifier(def->start_column));
+	/* an end of +-infinity counts as NULL: the span is still open */
+	where = psprintf("(%s IS NULL OR NOT pg_catalog.isfinite(%s)) AND %s OPERATOR(pg_catalog.<) $1",
+					 quote_identifier(def->end_column), quote_identifier(def->end_column),
+					 quote_identifier(def->start_column));
 	return scan_as_owner(def, where, 1, argtypes, args, now, false);
 }
 
