@@ -226,6 +226,16 @@ SELECT row_key, observed, threshold, level, observed_at FROM csat.breaches
 SELECT id, extract(epoch FROM timestamptz '2030-01-01 10:04:50' - opened_at) AS open_seconds
   FROM inquiries WHERE answered_at IS NULL AND channel = 'chat' ORDER BY id;
 SELECT pg_temp.try($$SELECT csat.sweep('infinity')$$);
+-- +-infinity ("not yet") counts as NULL on every major: an infinite end leaves the
+-- span open (measured until now, swept), an infinite start means not started
+INSERT INTO inquiries VALUES (5, '2030-01-01 10:10:00', 'infinity', 'chat'),
+	(6, '-infinity', NULL, 'chat'), (7, 'infinity', '2030-01-01 10:00:00', 'chat'),
+	(8, '2030-01-01 10:10:30', '-infinity', 'chat');
+SELECT count(*) AS infinite_logged_at_insert FROM csat.breaches
+ WHERE source = 'inquiries'::regclass AND row_key::int >= 5;
+SELECT csat.sweep('2030-01-01 10:12:00') > 0 AS swept;
+SELECT row_key, observed, threshold, level, observed_at FROM csat.breaches
+ WHERE source = 'inquiries'::regclass AND row_key::int >= 5 ORDER BY row_key;
 
 -- ==== business hours: a rule with a calendar measures spans in its opening hours
 INSERT INTO csat.calendars (name, time_zone) VALUES ('office', 'Europe/Berlin');
@@ -322,6 +332,29 @@ DROP TABLE parcels2, audit;
 
 -- ==== retention and pg_dump configuration
 SELECT pg_temp.try($$SELECT csat.prune_breaches('-1 day')$$);
+-- an infinite interval is refused alike on every major: before 17 its input is
+-- (22007), from 17 on csat refuses it (22023, "... finite ..."); anything else shows
+CREATE FUNCTION pg_temp.infinite(q text, iv text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	v interval;
+	st text;
+	msg text;
+BEGIN
+	BEGIN
+		v := iv::interval;
+	EXCEPTION WHEN invalid_datetime_format THEN
+		RETURN 'rejected';
+	END;
+	EXECUTE q USING v;
+	RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+	IF st = '22023' AND msg LIKE '%finite%' THEN
+		RETURN 'rejected';
+	END IF;
+	RETURN st || ': ' || msg;
+END $$;
+SELECT v.iv, pg_temp.infinite($$SELECT csat.prune_breaches($1)$$, v.iv) FROM (VALUES ('infinity'), ('-infinity')) v(iv);
 UPDATE csat.breaches SET observed_at = '2020-01-01' WHERE source = 'orders'::regclass;
 SELECT count(*) AS orders_rows FROM csat.breaches WHERE source = 'orders'::regclass;
 SELECT csat.prune_breaches('1 day') AS pruned;

@@ -114,12 +114,10 @@ csat_interval_seconds(const Interval *iv)
 double
 csat_interval_arg_seconds(const Interval *iv, const char *what)
 {
-#ifdef INTERVAL_NOT_FINITE
-	if (INTERVAL_NOT_FINITE(iv))
+	if (INTERVAL_IS_INFINITE(iv))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a finite interval", what)));
-#endif
 	return csat_interval_seconds(iv);
 }
 

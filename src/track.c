@@ -61,10 +61,10 @@ collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber attnum,
 		bool		isnull;
 		TimestampTz t = DatumGetTimestampTz(slot_getattr(slot, attnum, &isnull));
 
-		if (isnull)
+		/* +-infinity counts as NULL: such a row is in no hour (refresh skips it) */
+		if (isnull || TIMESTAMP_NOT_FINITE(t))
 			continue;
-		/* date_trunc('hour', t, 'UTC'): floor to the hour; infinities stay */
-		if (!TIMESTAMP_NOT_FINITE(t))
+		/* date_trunc('hour', t, 'UTC'): floor to the hour */
 		{
 			int64		r = t % USECS_PER_HOUR;
 

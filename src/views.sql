@@ -295,7 +295,8 @@ BEGIN
 							 THEN csat.text_sql(r.columns ->> c.name,
 								  (SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.source::pg_catalog.oid AND a.attname OPERATOR(pg_catalog.=) (r.columns OPERATOR(pg_catalog.->>) c.name)))
 							 ELSE format('t.%I', r.columns ->> c.name) END
-					WHEN 'ts' THEN format('t.%I', r.columns ->> c.name)
+					-- +-infinity ("not yet") counts as NULL, on every major alike
+					WHEN 'ts' THEN format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', r.columns ->> c.name)
 					WHEN 'bool' THEN format('t.%I', r.columns ->> c.name)
 					WHEN 'text' THEN csat.text_sql(r.columns ->> c.name,
 						 (SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) r.source::pg_catalog.oid AND a.attname OPERATOR(pg_catalog.=) (r.columns OPERATOR(pg_catalog.->>) c.name)))
@@ -633,6 +634,9 @@ BEGIN
 					WHEN 'text' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
 					WHEN 'int' THEN pg_catalog.format('t.%I::pg_catalog.int4', m OPERATOR(pg_catalog.->>) c.name)
 					WHEN 'float' THEN pg_catalog.format('t.%I::pg_catalog.float8', m OPERATOR(pg_catalog.->>) c.name)
+					-- ts: +-infinity counts as NULL (an open item; no hour for the period
+					-- column, which the ranged join still compares raw, by its index)
+					WHEN 'ts' THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', m OPERATOR(pg_catalog.->>) c.name)
 					ELSE pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) c.name) END;
 			END IF;
 			cols := cols || CASE WHEN cols OPERATOR(pg_catalog.=) '' THEN '' ELSE ', ' END
@@ -671,10 +675,12 @@ BEGIN
 		expr := 'NULL::pg_catalog.text';
 	END IF;
 	IF part OPERATOR(pg_catalog.~~) 'returns%' THEN
+		-- +-infinity counts as NULL: no request time (the row is skipped), not completed
 		RETURN pg_catalog.format('SELECT %1$s, NULL::pg_catalog.text, NULL::pg_catalog.text, t.%2$I, %3$s FROM %4$s t%5$s'
-								 ' WHERE t.%2$I IS NOT NULL',
+								 ' WHERE pg_catalog.isfinite(t.%2$I)',
 								 expr, m OPERATOR(pg_catalog.->>) 'requested_at',
-								 CASE WHEN m OPERATOR(pg_catalog.?) 'completed_at' THEN pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) 'completed_at')
+								 CASE WHEN m OPERATOR(pg_catalog.?) 'completed_at'
+									  THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', m OPERATOR(pg_catalog.->>) 'completed_at')
 									  ELSE 'NULL::pg_catalog.timestamptz' END, tbl, CASE WHEN is_ranged THEN ranged ELSE '' END);
 	ELSIF part OPERATOR(pg_catalog.=) 'order_ids' THEN
 		RETURN pg_catalog.format('SELECT %s, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.timestamptz,'
@@ -718,7 +724,7 @@ BEGIN
 	-- return_hours
 	RETURN pg_catalog.format('SELECT NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text,'
 							 ' pg_catalog.date_trunc(''hour'', t.%1$I, ''UTC''), NULL::pg_catalog.timestamptz'
-							 ' FROM %2$s t WHERE t.%1$I IS NOT NULL AND %3$s',
+							 ' FROM %2$s t WHERE pg_catalog.isfinite(t.%1$I) AND %3$s',
 							 m OPERATOR(pg_catalog.->>) 'requested_at', tbl, sel);
 END $$;
 COMMENT ON FUNCTION csat.source_sql(text, regclass, text) IS

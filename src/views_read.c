@@ -34,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(csat_source_partials);
 PG_FUNCTION_INFO_V1(csat_source_rows);

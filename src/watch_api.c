@@ -147,7 +147,7 @@ check_owner(Oid relid)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", get_rel_name(relid)),
 				 errdetail("Only plain and partitioned tables can be watched.")));
-	if (!pg_class_ownercheck(relid, GetUserId()))
+	if (!csat_rel_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
 	if (get_rel_namespace(relid) == csat_extension_schema(false))
 		ereport(ERROR,
@@ -483,8 +483,10 @@ sweep_one(WatchDef *def, TimestampTz now)
 	if (!(cutoff > (double) MIN_TIMESTAMP))
 		return 0;
 	args[0] = TimestampTzGetDatum((TimestampTz) cutoff);
-	where = psprintf("%s IS NULL AND %s OPERATOR(pg_catalog.<) $1",
-					 quote_identifier(def->end_column), quote_identifier(def->start_column));
+	/* an end of +-infinity counts as NULL: the span is still open */
+	where = psprintf("(%s IS NULL OR NOT pg_catalog.isfinite(%s)) AND %s OPERATOR(pg_catalog.<) $1",
+					 quote_identifier(def->end_column), quote_identifier(def->end_column),
+					 quote_identifier(def->start_column));
 	return scan_as_owner(def, where, 1, argtypes, args, now, false);
 }
 

@@ -206,7 +206,8 @@ pick_rule(Binding *b, TupleTableSlot *slot, bool open)
 
 /*
  * Evaluate one row; append it to the batch when past a threshold.  An open
- * span (start set, end NULL) is measured until "now".
+ * span (start set, end NULL or +-infinity) is measured until "now"; a
+ * +-infinity start counts as NULL, on every major alike.
  */
 void
 watch_eval_row(Binding *b, TupleTableSlot *slot, TimestampTz now, Batch *batch)
@@ -226,19 +227,24 @@ watch_eval_row(Binding *b, TupleTableSlot *slot, TimestampTz now, Batch *batch)
 
 		if (isnull)
 			return;
+		/* an infinite interval (17+) is no measurement: as NULL */
+		if (b->value_type == INTERVALOID && INTERVAL_IS_INFINITE(DatumGetIntervalP(d)))
+			return;
 		v = value_as_double(b->value_type, d);
 	}
 	else
 	{
 		Datum		d = slot_getattr(slot, b->start, &isnull);
 
-		if (isnull)
+		/* a +-infinity start ("not yet") counts as NULL: not started */
+		if (isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
 			return;
 		start = DatumGetTimestampTz(d);
 		d = slot_getattr(slot, b->end, &isnull);
-		open = isnull;
-		stop = isnull ? now : DatumGetTimestampTz(d);
-		if (TIMESTAMP_NOT_FINITE(start) || TIMESTAMP_NOT_FINITE(stop))
+		/* a +-infinity end counts as NULL: the span is open */
+		open = isnull || TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d));
+		stop = open ? now : DatumGetTimestampTz(d);
+		if (TIMESTAMP_NOT_FINITE(stop))
 			return;
 		/* in double: stop - start over the whole timestamp range overflows int64 */
 		v = ((double) stop - (double) start) / USECS_PER_SEC;

@@ -222,7 +222,7 @@ breaches_direct_ok(Relation rel)
 			att->atttypid != types[i])
 			return false;
 	}
-	pk = RelationGetPrimaryKeyIndex(rel);
+	pk = csat_primary_key_index(rel);
 	if (!OidIsValid(pk))
 		return false;
 	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
@@ -269,8 +269,8 @@ static void
 direct_index(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate,
 			 bool *spec_conflict, List *arbiters)
 {
-	List	   *recheck = ExecInsertIndexTuples(rri, slot, estate, false, spec_conflict != NULL,
-												spec_conflict, arbiters);
+	List	   *recheck = csat_insert_index_tuples(rri, slot, estate, spec_conflict != NULL,
+												   spec_conflict, arbiters);
 
 	/* breaches_direct_ok admits no deferrable index; a recheck would be lost */
 	if (recheck != NIL)
@@ -370,7 +370,7 @@ insert_new_rows(Relation rel, int m, Datum *rules, Datum *keys, Datum *obs, Datu
 	ResultRelInfo *rri = direct_begin(rel, &estate, true);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	CommandId	cid = GetCurrentCommandId(true);
-	List	   *arbiters = list_make1_oid(RelationGetPrimaryKeyIndex(rel));
+	List	   *arbiters = list_make1_oid(csat_primary_key_index(rel));
 	bool		constraints = RelationGetDescr(rel)->constr != NULL;
 	int			n = 0;
 
@@ -385,7 +385,7 @@ insert_new_rows(Relation rel, int m, Datum *rules, Datum *keys, Datum *obs, Datu
 		fill_breach_slot(slot, rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
 		if (constraints)
 			ExecConstraints(rri, slot, estate);
-		if (!ExecCheckIndexConstraints(rri, slot, estate, &conflict, arbiters))
+		if (!csat_check_index_constraints(rri, slot, estate, &conflict, arbiters))
 			continue;
 		xid = GetCurrentTransactionId();
 		token = SpeculativeInsertionLockAcquire(xid);
@@ -467,11 +467,11 @@ watch_store_batch(Batch *batch)
 		if (m > 0 && batch->rule[i]->name_text == rules[m - 1] && key_equal(batch->key[i], keys[m - 1]))
 			continue;
 		{
-			int			k = 0;
+			int			d = 0;
 
-			while (k < nrules && distinct[k] != batch->rule[i])
-				k++;
-			if (k == nrules)
+			while (d < nrules && distinct[d] != batch->rule[i])
+				d++;
+			if (d == nrules)
 				distinct[nrules++] = batch->rule[i];
 		}
 		entry_rule[m] = batch->rule[i];

@@ -44,6 +44,7 @@
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #define TRIGGER_INSERT_NAME "csat_watch_insert"
 #define TRIGGER_UPDATE_NAME "csat_watch_update"
