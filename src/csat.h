@@ -61,4 +61,11 @@ typedef struct CsatUserSwitch
 extern void csat_switch_to(CsatUserSwitch *sw, Oid role);
 extern void csat_switch_back(CsatUserSwitch *sw);
 
+/*
+ * Run fn(arg) in an internal subtransaction: NULL if it succeeded, else its
+ * error, copied into the caller's memory context after the subtransaction was
+ * rolled back (the caller reports, rethrows or ignores it, and frees it).
+ */
+extern ErrorData *csat_try_in_subxact(void (*fn) (void *arg), void *arg);
+
 #endif							/* CSAT_H */

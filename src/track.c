@@ -237,6 +237,18 @@ csat_track_change(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- dropped tables */
 
+/* the standard view of a kind made again, as the current user; arg: the kind */
+static void
+build_view(void *arg)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum((const char *) arg)};
+
+	if (SPI_execute_with_args(csat_sql("SELECT @extschema@.build_standard_view($1)"), 1, types, args,
+							  NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "rebuilding the standard view of kind %s failed", (const char *) arg);
+}
+
 /*
  * Rebuild the standard view of a kind, as the dropping user (who may lack the
  * right to create it in csat: then a WARNING, not a failed DROP).
@@ -244,40 +256,16 @@ csat_track_change(PG_FUNCTION_ARGS)
 static void
 rebuild_view(const char *kind)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	Oid			types[1] = {TEXTOID};
-	Datum		args[1];
+	ErrorData  *edata = csat_try_in_subxact(build_view, unconstify(char *, kind));
 
-	args[0] = CStringGetTextDatum(kind);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	if (edata)
 	{
-		if (SPI_execute_with_args(csat_sql("SELECT @extschema@.build_standard_view($1)"), 1, types, args,
-								  NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "rebuilding the standard view of kind %s failed", kind);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("standard view csat.%s was not rebuilt: %s", kind, edata->message),
 				 errhint("Run csat.map_source for one of its tables again.")));
 		FreeErrorData(edata);
 	}
-	PG_END_TRY();
 }
 
 /*

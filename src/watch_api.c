@@ -495,55 +495,54 @@ sweep_one(WatchDef *def, TimestampTz now)
  * table (a renamed column, a revoked grant) is reported as a WARNING and
  * the other watches are swept all the same.
  */
+typedef struct SweepOne
+{
+	WatchDef   *def;
+	TimestampTz now;
+	int64		written;
+} SweepOne;
+
+static void
+sweep_one_cb(void *arg)
+{
+	SweepOne   *s = arg;
+
+	s->written = sweep_one(s->def, s->now);
+}
+
 static int64
 sweep_defs(WatchCache *cache, TimestampTz now)
 {
 	ListCell   *lc;
-	volatile int64 written = 0;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	int64		written = 0;
 
 	foreach(lc, cache->defs)
 	{
-		WatchDef   *def = lfirst(lc);
+		SweepOne	s = {lfirst(lc), now, 0};
+		ErrorData  *edata;
+		char	   *relname;
 
-		if (!def->start_column || !def->any_higher_is_worse ||
-			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->relid)))
+		if (!s.def->start_column || !s.def->any_higher_is_worse ||
+			!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(s.def->relid)))
 			continue;			/* nothing open to judge, or the table is gone */
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(cxt);
-		PG_TRY();
+		edata = csat_try_in_subxact(sweep_one_cb, &s);
+		if (edata == NULL)
 		{
-			written += sweep_one(def, now);
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
+			written += s.written;
+			continue;
 		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-			char	   *relname;
-
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(cxt);
-			CurrentResourceOwner = owner;
-			/* a cancel or a shutdown stops the whole sweep */
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-				ReThrowError(edata);
-			relname = get_rel_name(def->relid);
-			ereport(WARNING,
-					(errcode(edata->sqlerrcode),
-					 errmsg("could not sweep table \"%s\" for metric \"%s\"",
-							relname ? relname : "?", def->metric),
-					 errdetail("%s", edata->message),
-					 errhint("The other watched tables were swept.")));
-			FreeErrorData(edata);
-		}
-		PG_END_TRY();
+		/* a cancel or a shutdown stops the whole sweep */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+		relname = get_rel_name(s.def->relid);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not sweep table \"%s\" for metric \"%s\"",
+						relname ? relname : "?", s.def->metric),
+				 errdetail("%s", edata->message),
+				 errhint("The other watched tables were swept.")));
+		FreeErrorData(edata);
 	}
 	return written;
 }

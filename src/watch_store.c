@@ -284,72 +284,81 @@ direct_index(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate,
  * and the batch retried as an upsert.  Returns false then; other errors
  * propagate.  rel passed breaches_direct_ok.
  */
+/* try_direct_insert's arguments, for its subtransaction */
+typedef struct DirectInsert
+{
+	Relation	rel;
+	int			m;
+	Datum	   *rules,
+			   *keys,
+			   *obs,
+			   *thr,
+			   *lev;
+	Oid			source;
+	TimestampTz at;
+} DirectInsert;
+
+static void
+direct_insert(void *arg)
+{
+	DirectInsert *d = arg;
+	Relation	rel = d->rel;
+	int			m = d->m;
+	Datum	   *rules = d->rules,
+			   *keys = d->keys,
+			   *obs = d->obs,
+			   *thr = d->thr,
+			   *lev = d->lev;
+	Oid			source = d->source;
+	TimestampTz at = d->at;
+	EState	   *estate;
+	ResultRelInfo *rri = direct_begin(rel, &estate, false);
+	TupleTableSlot *slots[MULTI_INSERT_ROWS];
+	CommandId	cid = GetCurrentCommandId(true);
+	bool		constraints = RelationGetDescr(rel)->constr != NULL;
+
+	for (int j = 0; j < MULTI_INSERT_ROWS; j++)
+		slots[j] = table_slot_create(rel, NULL);
+	/* heap pages filled many rows at a time, as COPY does; then the index entries */
+	for (int first = 0; first < m; first += MULTI_INSERT_ROWS)
+	{
+		int			n = Min(m - first, MULTI_INSERT_ROWS);
+
+		for (int j = 0; j < n; j++)
+		{
+			int			i = first + j;
+
+			fill_breach_slot(slots[j], rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
+			if (constraints)
+				ExecConstraints(rri, slots[j], estate);
+			ResetPerTupleExprContext(estate);
+		}
+		table_multi_insert(rel, slots, n, cid, 0, NULL);
+		for (int j = 0; j < n; j++)
+		{
+			direct_index(rri, slots[j], estate, NULL, NIL);
+			ResetPerTupleExprContext(estate);
+		}
+	}
+	for (int j = 0; j < MULTI_INSERT_ROWS; j++)
+		ExecDropSingleTupleTableSlot(slots[j]);
+	direct_end(rri, estate);
+	CommandCounterIncrement();
+}
+
 static bool
 try_direct_insert(Relation rel, int m, Datum *rules, Datum *keys, Datum *obs, Datum *thr,
 				  Datum *lev, Oid source, TimestampTz at)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	DirectInsert d = {rel, m, rules, keys, obs, thr, lev, source, at};
+	ErrorData  *edata = csat_try_in_subxact(direct_insert, &d);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		EState	   *estate;
-		ResultRelInfo *rri = direct_begin(rel, &estate, false);
-		TupleTableSlot *slots[MULTI_INSERT_ROWS];
-		CommandId	cid = GetCurrentCommandId(true);
-		bool		constraints = RelationGetDescr(rel)->constr != NULL;
-
-		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
-			slots[j] = table_slot_create(rel, NULL);
-		/* heap pages filled many rows at a time, as COPY does; then the index entries */
-		for (int first = 0; first < m; first += MULTI_INSERT_ROWS)
-		{
-			int			n = Min(m - first, MULTI_INSERT_ROWS);
-
-			for (int j = 0; j < n; j++)
-			{
-				int			i = first + j;
-
-				fill_breach_slot(slots[j], rules[i], source, keys[i], obs[i], thr[i], lev[i], at);
-				if (constraints)
-					ExecConstraints(rri, slots[j], estate);
-				ResetPerTupleExprContext(estate);
-			}
-			table_multi_insert(rel, slots, n, cid, 0, NULL);
-			for (int j = 0; j < n; j++)
-			{
-				direct_index(rri, slots[j], estate, NULL, NIL);
-				ResetPerTupleExprContext(estate);
-			}
-		}
-		for (int j = 0; j < MULTI_INSERT_ROWS; j++)
-			ExecDropSingleTupleTableSlot(slots[j]);
-		direct_end(rri, estate);
-		CommandCounterIncrement();
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
-			ReThrowError(edata);
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	return ok;
+	if (edata == NULL)
+		return true;
+	if (edata->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+		ReThrowError(edata);
+	FreeErrorData(edata);
+	return false;
 }
 
 /*
