@@ -196,10 +196,12 @@ plant_all() {
 	as_attacker -At -c "SET search_path = pg_catalog" -c "SELECT 'planted ' || public.plant('csat')::text || ' in csat'" 2>&1 | sed 's/^ERROR:  /(csat refused: /' | head -1
 }
 plant_all
+# the update that repaired databases bound to look-alikes (issue 10)
+SECFIX=0.4
 step "CREATE EXTENSION csat VERSION '$OLDEST' (attacker)" as_attacker -c "CREATE EXTENSION csat VERSION '$OLDEST'"
 plant_all
 for v in $(psql -qXAt -d "$DB" -c "SET search_path = pg_catalog" -c "SELECT version FROM pg_available_extension_versions WHERE name = 'csat' AND version > '$OLDEST' ORDER BY string_to_array(version, '.')::int[]"); do
-	if [ "$v" = "$CUR" ]; then
+	if [ "$v" = "$SECFIX" ]; then
 		# a database of an older release whose KPI views got bound to look-alikes in
 		# csat: the KPI block of the released 0.3 script run again the way it ran
 		# before the scripts pinned search_path (csat first after pg_catalog)
@@ -223,7 +225,7 @@ for v in $(psql -qXAt -d "$DB" -c "SET search_path = pg_catalog" -c "SELECT vers
 		fi
 		su -c "ALTER TABLE csat.settings DROP CONSTRAINT planted_check" >/dev/null
 	fi
-	if [ "$v" = "$CUR" ]; then
+	if [ "$v" = "$SECFIX" ]; then
 		out=$(as_attacker -c "ALTER EXTENSION csat UPDATE TO '$v'" 2>&1)
 		if [ $? -eq 0 ] && grep -q 'WARNING:  schema "csat" holds objects that are not part of csat' <<<"$out"; then
 			echo "ok    ALTER EXTENSION csat UPDATE TO '$v' (attacker): rebinds, warns of the objects left in csat" | tee -a "$LOG"

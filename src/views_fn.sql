@@ -1,31 +1,63 @@
--- csat 0.3 -> 0.4: changes to objects of 0.3 (0.4 adds no family): the
--- security release (issue 10).
-
--- ---------------------------------------------------------------- views: rights (issue 10, section 3)
--- csat.refresh() reads each mapped table as its owner (src/views_read.c) through
--- statements csat builds from the mapping; change tracking is a C trigger writing
--- as csat's owner (the existing triggers keep their definition and now run it: a
--- function replaced in place keeps its OID); csat.changes is no longer PUBLIC; an
--- sql_drop event trigger forgets dropped tables.
-REVOKE SELECT, INSERT ON csat.changes FROM PUBLIC;
-GRANT SELECT, INSERT, DELETE ON csat.changes TO @extowner@;
-GRANT SELECT ON csat.sources TO PUBLIC;
-COMMENT ON TABLE csat.changes IS 'periods whose source rows changed since the last csat.refresh(): one row per kind and UTC hour touched (hour NULL: rebuild all); written by the change-tracking triggers, consumed by csat.refresh()';
-
-CREATE OR REPLACE FUNCTION csat.track_change() RETURNS trigger
-AS 'MODULE_PATHNAME', 'csat_track_change' LANGUAGE C;
-COMMENT ON FUNCTION csat.track_change() IS
-'statement trigger installed on mapped tables by csat.map_source (arguments: kind, the period column at mapping time): notes in csat.changes the UTC hours whose rows were inserted, updated or deleted (the period column is the mapping''s; TRUNCATE notes everything), so csat.refresh() recomputes only those; writes as the owner of csat''s tables, and refuses to run on a table not mapped as that kind (55000)';
-
-CREATE FUNCTION csat.text_sql(col text, typ oid) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT CASE WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid
-			THEN pg_catalog.format('t.%I::pg_catalog.text', col)
-			ELSE pg_catalog.format('CASE WHEN t.%1$I IS NULL THEN NULL ELSE pg_catalog.format(''%%s'', t.%1$I) END', col) END
-  FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) typ
+/*
+ * views_fn: the functions of family views (mapping, reading the sources as their
+ * owners, refresh, scheduling).  Every upgrade runs this file again (Makefile:
+ * REPLAYED), so an upgrade defines them exactly as a fresh install does: a
+ * function changes here, once, never in an upgrade script (which only drops the
+ * ones whose signature or result type changed).
+ */
+-- ---------------------------------------------------------------- standard columns
+CREATE OR REPLACE FUNCTION csat.standard_columns()
+RETURNS TABLE (kind text, name text, class text, required boolean, ord int)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+VALUES
+	('orders', 'order_id', 'id', true, 1), ('orders', 'ordered_at', 'ts', true, 2),
+	('orders', 'promised_at', 'ts', false, 3), ('orders', 'delivered_at', 'ts', false, 4),
+	('orders', 'exception', 'bool', false, 5), ('orders', 'channel', 'text', false, 6),
+	('orders', 'segment', 'text', false, 7), ('orders', 'merchant', 'text', false, 8),
+	('tickets', 'ticket_id', 'id', true, 1), ('tickets', 'order_id', 'id', false, 2),
+	('tickets', 'opened_at', 'ts', true, 3), ('tickets', 'first_response_at', 'ts', false, 4),
+	('tickets', 'resolved_at', 'ts', false, 5), ('tickets', 'is_complaint', 'bool', false, 6),
+	('tickets', 'channel', 'text', false, 7), ('tickets', 'priority', 'text', false, 8),
+	('tickets', 'segment', 'text', false, 9),
+	('surveys', 'answered_at', 'ts', true, 1), ('surveys', 'score', 'int', true, 2),
+	('surveys', 'scale_max', 'int', false, 3), ('surveys', 'weight', 'float', false, 4),
+	('surveys', 'dimension', 'text', false, 5), ('surveys', 'channel', 'text', false, 6),
+	('surveys', 'segment', 'text', false, 7), ('surveys', 'order_id', 'id', false, 8),
+	('returns', 'return_id', 'id', true, 1), ('returns', 'order_id', 'id', false, 2),
+	('returns', 'requested_at', 'ts', true, 3), ('returns', 'completed_at', 'ts', false, 4),
+	('returns', 'reason', 'text', false, 5),
+	-- 0.5: optional columns the KPI catalogue uses (appended: earlier positions stay)
+	('orders', 'category', 'text', false, 9), ('orders', 'customer_id', 'id', false, 10),
+	('orders', 'followed_up_at', 'ts', false, 11),
+	('tickets', 'category', 'text', false, 10), ('tickets', 'agent', 'text', false, 11),
+	('tickets', 'customer_id', 'id', false, 12),
+	('surveys', 'sent_at', 'ts', false, 9), ('surveys', 'ticket_id', 'id', false, 10)
 $$;
-COMMENT ON FUNCTION csat.text_sql(text, oid) IS
-'internal: SQL for the text of column col of type typ of the table aliased t: built-in types by their built-in cast to text, other types by their output function (no user-defined cast runs)';
+COMMENT ON FUNCTION csat.standard_columns() IS
+'the standard columns of each source kind: name, class (id: any type; ts: timestamptz; bool: boolean; text: any type, shown as text; int: an integer type; float: a numeric type, shown as float8), whether csat.map_source requires it, and its position in the standard view';
+
+-- the period column that decides which hour a row of each kind belongs to
+CREATE OR REPLACE FUNCTION csat.period_column(kind text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE kind WHEN 'orders' THEN 'ordered_at' WHEN 'tickets' THEN 'opened_at'
+	WHEN 'surveys' THEN 'answered_at' WHEN 'returns' THEN 'requested_at' END
+$$;
+COMMENT ON FUNCTION csat.period_column(text) IS
+'the standard timestamp column that places a row of the given kind in its hour/day (orders: ordered_at, tickets: opened_at, surveys: answered_at, returns: requested_at); NULL for an unknown kind';
+
+-- ---------------------------------------------------------------- time zone
+CREATE OR REPLACE FUNCTION csat.timezone() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce(
+	(SELECT s.timezone FROM csat.settings s),
+	(SELECT substr(c, 10) FROM pg_db_role_setting d, unnest(d.setconfig) c
+	  WHERE d.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND d.setrole = 0 AND lower(c) LIKE 'timezone=%' LIMIT 1),
+	(SELECT r.timezone FROM csat.rollup_state r),
+	current_setting('TimeZone'))
+$$;
+COMMENT ON FUNCTION csat.timezone() IS
+'the time zone csat cuts periods in: csat.settings.timezone, else the database''s own TimeZone setting (ALTER DATABASE ... SET timezone), else the zone the rollups were last built in, else the session''s';
 
 CREATE OR REPLACE FUNCTION csat.build_standard_view(kind text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -103,6 +135,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION csat.build_standard_view(text) IS
 '(re)creates the standard view csat.<kind> as the UNION ALL of the tables mapped to that kind (dropped when none is); called by csat.map_source and csat.unmap_source';
+
+-- Citus distributed and reference tables (not Citus local tables): their rows are
+-- written through shards on the workers, where triggers cannot note changes for us.
+CREATE OR REPLACE FUNCTION csat.citus_sharded(source regclass) RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	sharded boolean := false;
+BEGIN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p WHERE p.logicalrelid = $1'
+				' AND NOT (p.partmethod = ''n'' AND p.repmodel = ''s'' AND p.colocationid = 0))'
+		   INTO sharded USING source;
+	END IF;
+	RETURN sharded;
+END $$;
+COMMENT ON FUNCTION csat.citus_sharded(regclass) IS
+'internal: true for a Citus distributed or reference table (csat.map_source installs no change tracking on it; csat.refresh then rebuilds everything), false otherwise and without Citus';
 
 CREATE OR REPLACE FUNCTION csat.map_source(kind text, source regclass, columns jsonb DEFAULT '{}')
 RETURNS void
@@ -217,20 +266,104 @@ END $$;
 COMMENT ON FUNCTION csat.map_source(text, regclass, jsonb) IS
 'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (none on a Citus distributed or reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
 
-CREATE FUNCTION csat.drop_cleanup() RETURNS event_trigger
-AS 'MODULE_PATHNAME', 'csat_drop_cleanup' LANGUAGE C;
-COMMENT ON FUNCTION csat.drop_cleanup() IS
-'internal: sql_drop event trigger function; removes the mappings (csat.sources), watches (csat.watches) and breaches (csat.breaches) of dropped tables, notes a full refresh of the kinds that lost a table and rebuilds their standard views';
-CREATE EVENT TRIGGER csat_drop_cleanup ON sql_drop
-	EXECUTE FUNCTION csat.drop_cleanup();
-COMMENT ON EVENT TRIGGER csat_drop_cleanup IS 'csat: forgets the mappings, watches and breaches of dropped tables';
+CREATE OR REPLACE FUNCTION csat.unmap_source(kind text, source regclass DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	r record;
+	n bigint := 0;
+	t text;
+BEGIN
+	IF kind IS NULL OR kind NOT IN ('orders', 'tickets', 'surveys', 'returns') THEN
+		RAISE EXCEPTION 'unknown source kind "%"', kind USING ERRCODE = '22023',
+			HINT = 'The kinds are orders, tickets, surveys and returns.';
+	END IF;
+	FOR r IN DELETE FROM csat.sources s
+			  WHERE s.kind = unmap_source.kind AND (unmap_source.source IS NULL OR s.source = unmap_source.source)
+			  RETURNING s.source LOOP
+		n := n + 1;
+		FOR t IN SELECT tg.tgname FROM pg_trigger tg
+				  WHERE tg.tgrelid = r.source AND tg.tgname LIKE 'csat\_track\_' || kind || '\_%' LOOP
+			EXECUTE format('DROP TRIGGER %I ON %s', t, r.source);
+		END LOOP;
+	END LOOP;
+	IF n = 0 AND source IS NOT NULL THEN
+		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
+	END IF;
+	PERFORM csat.build_standard_view(kind);
+	INSERT INTO csat.changes (kind, hour) VALUES (kind, NULL);
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION csat.unmap_source(text, regclass) IS
+'removes the mapping of one table (or, with source NULL, of every table) of a kind, drops its change-tracking triggers and rebuilds (or drops) the standard view; returns how many mappings were removed; 42704 if the given table is not mapped';
 
--- mappings, watches and breaches of tables dropped before this version
-DELETE FROM csat.sources s WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) s.source::pg_catalog.oid);
-DELETE FROM csat.watches w WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) w.source::pg_catalog.oid);
-DELETE FROM csat.breaches b WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) b.source::pg_catalog.oid);
+-- ---------------------------------------------------------------- refresh
+-- The measures of the rollup tables, in table order, and per kind the expression
+-- computing each from the standard view's rows (x.<standard column>).
+CREATE OR REPLACE FUNCTION csat.rollup_measures()
+RETURNS TABLE (name text, kind text, expr text, is_sketch boolean, ord int)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+VALUES
+	('orders', 'orders', 'count(*)', false, 1),
+	('delivered', 'orders', 'count(x.delivered_at)', false, 2),
+	('late', 'orders', 'count(*) FILTER (WHERE x.delivered_at > x.promised_at)', false, 3),
+	('exceptions', 'orders', 'count(*) FILTER (WHERE x.exception)', false, 4),
+	('tickets', 'tickets', 'count(*)', false, 5),
+	('complaints', 'tickets', 'count(*) FILTER (WHERE x.is_complaint)', false, 6),
+	('responded', 'tickets', 'count(x.first_response_at)', false, 7),
+	('resolved', 'tickets', 'count(x.resolved_at)', false, 8),
+	('responses', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5)', false, 9),
+	('satisfied', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 4 AND 5)', false, 10),
+	('very_satisfied', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score = 5)', false, 11),
+	('score_sum', 'surveys', 'coalesce(sum(x.score::float8) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 12),
+	('weight_sum', 'surveys', 'coalesce(sum(x.w) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 13),
+	('weighted_sum', 'surveys', 'coalesce(sum(x.w * x.score) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 14),
+	('nps_responses', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 0 AND 10)', false, 15),
+	('promoters', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 9 AND 10)', false, 16),
+	('detractors', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 0 AND 6)', false, 17),
+	('returns', 'returns', 'count(*)', false, 18),
+	('returns_completed', 'returns', 'count(x.completed_at)', false, 19),
+	('delivery_sketch', 'orders', 'csat.sla_sketch(date_part(''epoch'', x.delivered_at - x.ordered_at)) FILTER (WHERE x.delivered_at >= x.ordered_at)', true, 20),
+	('frt_sketch', 'tickets', 'csat.sla_sketch(date_part(''epoch'', x.first_response_at - x.opened_at)) FILTER (WHERE x.first_response_at >= x.opened_at)', true, 21),
+	('resolution_sketch', 'tickets', 'csat.sla_sketch(date_part(''epoch'', x.resolved_at - x.opened_at)) FILTER (WHERE x.resolved_at >= x.opened_at)', true, 22),
+	('return_sketch', 'returns', 'csat.sla_sketch(date_part(''epoch'', x.completed_at - x.requested_at)) FILTER (WHERE x.completed_at >= x.requested_at)', true, 23)
+$$;
+COMMENT ON FUNCTION csat.rollup_measures() IS
+'the measures kept in csat.rollup_hourly/daily and, per source kind, the aggregate computing each (CSAT answers: scale_max 5 (the default) and score 1-5; NPS answers: scale_max 10 and score 0-10; weight NULL counts as 1; durations that are negative are left out of the sketches)';
 
-CREATE FUNCTION csat.source_sql(kind text, source regclass, part text) RETURNS text
+-- ---------------------------------------------------------------- reading sources as their owners
+-- csat.refresh() does not read the standard views: their UNION ALL spans tables of
+-- different owners, and reading them would run those owners' code (row-security
+-- policies, functions of mapped views, casts) with the caller's rights.  It reads each
+-- mapped table through csat.source_partials / csat.source_rows (C), which check that
+-- the caller may read the whole table and then run the statement built here for it
+-- as the table's owner (SECURITY_RESTRICTED_OPERATION, search_path pinned).  Only
+-- these fixed shapes exist, built from the validated mapping in csat.sources:
+--   partials      (orders, tickets, surveys) rows shaped like csat.rollup_hourly, one
+--                 per hour, channel and segment ($1 time zone); partials_ranged: of
+--                 the rows in [$2[i], $3[i])
+--   returns       (returns) order_id (as text), requested_at, completed_at;
+--                 returns_ranged: of the returns in [$2[i], $3[i])
+--   order_keys    (orders) order_id, channel, segment of the orders whose order_id is
+--                 in $4 (text)
+--   order_ids     (orders) order_id of the orders placed in [$2[i], $3[i])
+--   return_hours  (returns) UTC hours of the returns whose order_id is in $4
+-- Values are made text by their type's output function (pg_catalog.format('%s')),
+-- except that built-in types keep their built-in cast: no user cast runs.
+-- The text of column col (of type typ) of the table aliased t: built-in types by their
+-- built-in cast (as the standard views do), other types by their output function, so
+-- that no user-defined cast runs.
+CREATE OR REPLACE FUNCTION csat.text_sql(col text, typ oid) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN t.typnamespace OPERATOR(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid
+			THEN pg_catalog.format('t.%I::pg_catalog.text', col)
+			ELSE pg_catalog.format('CASE WHEN t.%1$I IS NULL THEN NULL ELSE pg_catalog.format(''%%s'', t.%1$I) END', col) END
+  FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) typ
+$$;
+COMMENT ON FUNCTION csat.text_sql(text, oid) IS
+'internal: SQL for the text of column col of type typ of the table aliased t: built-in types by their built-in cast to text, other types by their output function (no user-defined cast runs)';
+
+CREATE OR REPLACE FUNCTION csat.source_sql(kind text, source regclass, part text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	has_sketch boolean := pg_catalog.to_regtype('csat.sketch') IS NOT NULL;
@@ -387,20 +520,27 @@ END $$;
 COMMENT ON FUNCTION csat.source_sql(text, regclass, text) IS
 'internal: the statement csat.source_partials / csat.source_rows run, as the table''s owner, to read one part (partials, partials_ranged, returns, returns_ranged, order_keys, order_ids, return_hours) of a table mapped as the given kind; built from csat.sources only';
 
-CREATE FUNCTION csat.source_partials(kind text, source regclass, tz text,
+CREATE OR REPLACE FUNCTION csat.source_partials(kind text, source regclass, tz text,
 									 lo timestamptz[] DEFAULT NULL, hi timestamptz[] DEFAULT NULL)
 RETURNS SETOF csat.rollup_hourly
 AS 'MODULE_PATHNAME', 'csat_source_partials' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION csat.source_partials(text, regclass, text, timestamptz[], timestamptz[]) IS
 'internal: the rollup states of one mapped orders, tickets or surveys table per hour (cut in tz), channel and segment, over every hour or the hours in [lo[i], hi[i]); computed as the table''s owner (restricted), after checking that the caller may SELECT the table and is not subject to its row security (42501)';
 
-CREATE FUNCTION csat.source_rows(kind text, source regclass, part text, lo timestamptz[] DEFAULT NULL,
+CREATE OR REPLACE FUNCTION csat.source_rows(kind text, source regclass, part text, lo timestamptz[] DEFAULT NULL,
 								 hi timestamptz[] DEFAULT NULL, keys text[] DEFAULT NULL)
 RETURNS TABLE (id text, channel text, segment text, at timestamptz, done_at timestamptz)
 AS 'MODULE_PATHNAME', 'csat_source_rows' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION csat.source_rows(text, regclass, text, timestamptz[], timestamptz[], text[]) IS
 'internal: rows of one part of a mapped table that csat.refresh() merges across tables (returns: id = order_id, at = requested_at, done_at = completed_at; order_keys: id, channel, segment of the orders whose order_id is in keys; order_ids: id of orders placed in [lo[i], hi[i]); return_hours: at = UTC hour of returns whose order_id is in keys); read as the table''s owner (restricted), after checking that the caller may SELECT the table and is not subject to its row security (42501)';
 
+-- The INSERT that recomputes csat.rollup_hourly: over everything, or (ranged) over the
+-- hours in [$2[i], $3[i]); $1 is the time zone.  Each mapped table's rows are
+-- aggregated by hour, channel and segment as the table's owner (csat.source_partials);
+-- returns, which take channel and segment from their order, come as rows
+-- (csat.source_rows: the returns, then the orders they name) and are joined and
+-- aggregated here.  The states are merged per hour, channel and segment, and the
+-- 'all' rows are rolled up from those few rows, not from the source rows again.
 CREATE OR REPLACE FUNCTION csat.rollup_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -456,6 +596,7 @@ END $$;
 COMMENT ON FUNCTION csat.rollup_sql(boolean) IS
 'builds the statement csat.refresh() runs to recompute csat.rollup_hourly from the mapped tables, each read as its owner through csat.source_partials / csat.source_rows (all hours, or with ranged the hours in the ranges passed as $2/$3; $1 is the time zone)';
 
+-- The INSERT that rolls hourly rows up into csat.rollup_daily (optionally ranged).
 CREATE OR REPLACE FUNCTION csat.rollup_daily_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -483,6 +624,7 @@ END $$;
 COMMENT ON FUNCTION csat.rollup_daily_sql(boolean) IS
 'builds the statement csat.refresh() runs to roll csat.rollup_hourly up into csat.rollup_daily (all days, or the days whose hour ranges are passed as $2/$3; $1 is the time zone)';
 
+-- (jit off: its compile time costs more than the small incremental queries it speeds up)
 CREATE OR REPLACE FUNCTION csat.refresh("full" boolean DEFAULT false) RETURNS csat.refresh_log
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
@@ -583,73 +725,63 @@ END $$;
 COMMENT ON FUNCTION csat.refresh(boolean) IS
 'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
--- ==== schema csat belongs to the bootstrap superuser (issue 10)
--- The installing role owned it until now: it could have planted look-alike
--- operators, functions or relations in it.  The schema is handed over and its
--- privileges reset as a fresh install sets them (src/common.sql).  Objects in it
--- that are not csat's own (other than the standard views csat.<kind> that
--- csat.map_source made) are listed in a WARNING: they keep their owner, and once
--- this update has rebuilt csat's views nothing of csat depends on them (checked
--- at the end, src/verify.sql), so a superuser can drop them.  (Refusing the
--- update instead would leave no way out where a 0.3 view is bound to one: it
--- cannot be dropped while an extension member depends on it.)
-DO $$
-DECLARE
-	nsp oid := 'csat'::pg_catalog.regnamespace::pg_catalog.oid;
-	ext oid := (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'csat'::pg_catalog.name);
-	found text;
-	g record;
-BEGIN
-	SELECT pg_catalog.string_agg(pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), ', '
-								 ORDER BY pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid))
-	  INTO found
-	  FROM pg_catalog.pg_depend d
-	 WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass::pg_catalog.oid
-	   AND d.refobjid OPERATOR(pg_catalog.=) nsp
-	   AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass::pg_catalog.oid
-	   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend m
-						WHERE m.classid OPERATOR(pg_catalog.=) d.classid AND m.objid OPERATOR(pg_catalog.=) d.objid
-						  AND m.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass::pg_catalog.oid
-						  AND m.refobjid OPERATOR(pg_catalog.=) ext AND m.deptype OPERATOR(pg_catalog.=) 'e'::"char")
-	   AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c
-						WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid
-						  AND c.oid OPERATOR(pg_catalog.=) d.objid AND c.relkind OPERATOR(pg_catalog.=) 'v'::"char"
-						  AND c.relname::pg_catalog.text OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT s.kind FROM csat.sources s)));
-	EXECUTE pg_catalog.format('ALTER SCHEMA csat OWNER TO %I',
-		(SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) 10::pg_catalog.oid));
-	FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
-			  WHERE n.oid OPERATOR(pg_catalog.=) nsp AND a.grantee OPERATOR(pg_catalog.<>) 10::pg_catalog.oid LOOP
-		EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA csat FROM %s',
-			CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC'
-				 ELSE g.grantee::pg_catalog.regrole::pg_catalog.text END);
-	END LOOP;
-	EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA csat TO PUBLIC; GRANT USAGE, CREATE ON SCHEMA csat TO %s',
-		(SELECT e.extowner::pg_catalog.regrole::pg_catalog.text FROM pg_catalog.pg_extension e WHERE e.oid OPERATOR(pg_catalog.=) ext));
-	IF found IS NOT NULL THEN
-		RAISE WARNING 'schema "csat" holds objects that are not part of csat'
-			USING DETAIL = pg_catalog.format('Found: %s.', found),
-				  HINT = 'They may be look-alikes put there to run code as a superuser: a superuser should review them and drop them, or move them to another schema.';
-	END IF;
-END $$;
 
--- ==== every object csat generated is made again
--- The standard views, by the function that makes them (as this script's user,
--- under its pinned search_path), then given back to the role that owned them;
--- the KPI views follow (src/views_kpi.sql, CREATE OR REPLACE), and src/verify.sql
--- checks at the end that nothing of csat still depends on a foreign object.
-DO $$
+-- ---------------------------------------------------------------- scheduling
+CREATE OR REPLACE FUNCTION csat.schedule_refresh(schedule text DEFAULT '*/5 * * * *') RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-	k text;
-	was name;
+	cron_db text := current_setting('cron.database_name', true);
+	job text := 'csat_refresh_' || current_database();
+	sql text;
+	id bigint;
 BEGIN
-	FOR k IN SELECT DISTINCT s.kind FROM csat.sources s ORDER BY 1 LOOP
-		was := (SELECT r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) c.relowner
-				 WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('csat.%I', k))::pg_catalog.oid);
-		PERFORM csat.build_standard_view(k);
-		-- (made inside this script, the view would become a member of csat: it is not)
-		EXECUTE pg_catalog.format('ALTER EXTENSION csat DROP VIEW csat.%I', k);
-		IF was IS NOT NULL THEN
-			EXECUTE pg_catalog.format('ALTER VIEW csat.%I OWNER TO %I', k, was);
+	IF schedule IS NULL THEN
+		RAISE EXCEPTION 'schedule must not be null' USING ERRCODE = '22004';
+	END IF;
+	IF to_regnamespace('cron') IS NULL OR to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+		sql := format('SELECT cron.schedule_in_database(%L, %L, %L, %L);', job, schedule,
+					  'SELECT csat.refresh()', current_database());
+		IF to_regprocedure('csat.sweep(timestamp with time zone)') IS NOT NULL THEN
+			sql := sql || format(' SELECT cron.schedule_in_database(%L, %L, %L, %L);', 'csat_sweep_' || current_database(),
+								 '* * * * *', 'SELECT csat.sweep()', current_database());
 		END IF;
-	END LOOP;
+		IF cron_db IS NOT NULL AND cron_db <> current_database() THEN
+			RAISE EXCEPTION 'pg_cron is not installed in this database' USING ERRCODE = '55000',
+				DETAIL = format('pg_cron runs its jobs from database "%s" (cron.database_name).', cron_db),
+				HINT = format('As a superuser connected to database "%s", run: %s', cron_db, sql);
+		ELSIF cron_db IS NOT NULL THEN
+			RAISE EXCEPTION 'pg_cron is not installed in this database' USING ERRCODE = '55000',
+				HINT = 'Run CREATE EXTENSION pg_cron; then call csat.schedule_refresh() again.';
+		ELSE
+			RAISE EXCEPTION 'pg_cron is not available' USING ERRCODE = '55000',
+				DETAIL = 'pg_cron is not loaded (shared_preload_libraries).',
+				HINT = 'Install pg_cron (Debian: postgresql-15-cron) and preload it, or call SELECT csat.refresh(); from any scheduler every few minutes.';
+		END IF;
+	END IF;
+	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO id USING job, schedule, 'SELECT csat.refresh()';
+	IF to_regprocedure('csat.sweep(timestamp with time zone)') IS NOT NULL THEN
+		EXECUTE 'SELECT cron.schedule($1, $2, $3)'
+		  USING 'csat_sweep_' || current_database(), '* * * * *', 'SELECT csat.sweep()';
+	END IF;
+	RETURN id;
 END $$;
+COMMENT ON FUNCTION csat.schedule_refresh(text) IS
+'schedules SELECT csat.refresh() (and, where csat.sweep exists, SELECT csat.sweep() every minute) with pg_cron under the job name csat_refresh_<database>; schedule is a cron expression (default every 5 minutes); returns the pg_cron job id; when pg_cron is not installed in this database: ERROR 55000 whose hint gives the SQL to run in pg_cron''s database, or says to call csat.refresh() from any scheduler';
+
+CREATE OR REPLACE FUNCTION csat.unschedule_refresh() RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF to_regnamespace('cron') IS NULL OR to_regclass('cron.job') IS NULL THEN
+		RAISE EXCEPTION 'pg_cron is not installed in this database' USING ERRCODE = '55000',
+			HINT = format('In pg_cron''s database, run: SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname IN (%L, %L);',
+						  'csat_refresh_' || current_database(), 'csat_sweep_' || current_database());
+	END IF;
+	EXECUTE 'SELECT count(cron.unschedule(j.jobid)) FROM cron.job j WHERE j.jobname IN ($1, $2) AND j.username = current_user'
+	   INTO n USING 'csat_refresh_' || current_database(), 'csat_sweep_' || current_database();
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION csat.unschedule_refresh() IS
+'removes the pg_cron jobs csat.schedule_refresh() created for this database (the caller''s); returns how many were removed; ERROR 55000 with a hint when pg_cron is not installed here';
+

@@ -1,0 +1,5 @@
+-- csat 0.4 -> 0.5 (issue 12: the KPI catalogue).  Runs before the families new in
+-- 0.5 and the replayed files (src/views_fn.sql, src/views_kpi.sql, src/verify.sql),
+-- which define every function exactly as a fresh install does: this file holds
+-- only what replaying cannot do (new columns of existing tables, dropped or
+-- re-typed functions) and the rebuilds that must follow.
