@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Random SQL against a database with csat installed and data in place:
 # sqlsmith generates CSAT_SQLSMITH_QUERIES queries (default 3000; the long
-# mode in the README uses 100000) from everything the catalog offers, csat's
+# mode in docs/testing.md uses 100000) from everything the catalog offers, csat's
 # functions, aggregates and types included.  Any backend crash ("terminated by
 # signal" in the server log) fails the test; errors from bad random SQL do not.
 # So does a run that sqlsmith cannot finish within CSAT_SQLSMITH_TIMEOUT

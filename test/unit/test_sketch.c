@@ -469,7 +469,7 @@ test_codecs(void)
 	free(d);
 	free(w);
 
-	/* a small text sketch, written by hand as the README documents it */
+	/* a small text sketch, written by hand as docs/sketch.md documents it */
 	{
 		const char *good = "v1 alpha=0.01 n=4 zeros=1 sum=7.5 min=0 max=4.5 bins=0:1,35:1,76:1";
 		char		out[512];
