@@ -210,11 +210,43 @@ csat_track_change(PG_FUNCTION_ARGS)
 	}
 	else
 	{
+		List	   *extra = NIL;
+		ListCell   *lc;
+
+		/*
+		 * and the hours of every other period column an enabled KPI of the
+		 * catalogue places this kind's rows by (follow-up by delivered_at,
+		 * response rate by sent_at...)
+		 */
+		if (SPI_execute_with_args(csat_sql("SELECT DISTINCT s.columns OPERATOR(pg_catalog.->>) k.period_column"
+										   " FROM @extschema@.sources s JOIN @extschema@.kpis k"
+										   " ON k.kind OPERATOR(pg_catalog.=) s.kind AND k.enabled"
+										   " WHERE s.kind OPERATOR(pg_catalog.=) $1"
+										   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"
+										   " AND k.period_column IS NOT NULL"),
+								  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading csat.kpis failed");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			char	   *col = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			AttrNumber	a = col ? get_attnum(RelationGetRelid(rel), col) : InvalidAttrNumber;
+
+			if (a > 0 && a != attnum && TupleDescAttr(desc, a - 1)->atttypid == TIMESTAMPTZOID)
+				extra = lappend_int(extra, a);
+		}
+
 		hours = palloc(sizeof(TimestampTz) * cap);
 		if (td->tg_newtable)
 			collect_hours(td->tg_newtable, desc, attnum, &hours, &n, &cap);
 		if (td->tg_oldtable)
 			collect_hours(td->tg_oldtable, desc, attnum, &hours, &n, &cap);
+		foreach(lc, extra)
+		{
+			if (td->tg_newtable)
+				collect_hours(td->tg_newtable, desc, lfirst_int(lc), &hours, &n, &cap);
+			if (td->tg_oldtable)
+				collect_hours(td->tg_oldtable, desc, lfirst_int(lc), &hours, &n, &cap);
+		}
 		note_hours(kind, hours, n, false);
 
 		/*

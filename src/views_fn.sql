@@ -260,8 +260,9 @@ BEGIN
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
 					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig OPERATOR(pg_catalog.||) '_trunc', source, kind, col);
 	END IF;
-	-- a new or changed mapping invalidates every period
+	-- a new or changed mapping invalidates every period, and its KPIs are checked again
 	INSERT INTO csat.changes (kind, hour) VALUES (kind, NULL);
+	PERFORM csat.check_kpis(kind);
 END $$;
 COMMENT ON FUNCTION csat.map_source(text, regclass, jsonb) IS
 'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (none on a Citus distributed or reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
@@ -397,6 +398,10 @@ BEGIN
 		RAISE EXCEPTION 'column "%" of relation % does not exist', c.value, source USING ERRCODE = '42703',
 			DETAIL = pg_catalog.format('The mapping of kind %s names it for standard column %s.', kind, c.key),
 			HINT = 'Map the table again with csat.map_source.';
+	END IF;
+	-- the KPIs of the catalogue (src/kpis_fn.sql)
+	IF part OPERATOR(pg_catalog.=) ANY ('{kpis,kpis_ranged}'::text[]) THEN
+		RETURN csat.kpi_source_sql(kind, source, part OPERATOR(pg_catalog.=) 'kpis_ranged');
 	END IF;
 	IF NOT (part OPERATOR(pg_catalog.=) ANY ('{partials,partials_ranged}'::text[]) AND kind OPERATOR(pg_catalog.=) ANY ('{orders,tickets,surveys}'::text[])
 			OR part OPERATOR(pg_catalog.=) ANY ('{returns,returns_ranged,return_hours}'::text[]) AND kind OPERATOR(pg_catalog.=) 'returns'
@@ -625,7 +630,8 @@ COMMENT ON FUNCTION csat.rollup_daily_sql(boolean) IS
 'builds the statement csat.refresh() runs to roll csat.rollup_hourly up into csat.rollup_daily (all days, or the days whose hour ranges are passed as $2/$3; $1 is the time zone)';
 
 -- (jit off: its compile time costs more than the small incremental queries it speeds up)
-CREATE OR REPLACE FUNCTION csat.refresh("full" boolean DEFAULT false) RETURNS csat.refresh_log
+CREATE OR REPLACE FUNCTION csat.refresh("full" boolean DEFAULT false, as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS csat.refresh_log
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
 	t0 timestamptz := clock_timestamp();
@@ -640,10 +646,19 @@ DECLARE
 	days date[];
 	q text;
 	res csat.refresh_log;
+	pending timestamptz[];
+	dlo timestamptz[];
+	dhi timestamptz[];
+	at timestamptz := coalesce(as_of, pg_catalog.now());
 BEGIN
+	IF NOT pg_catalog.isfinite(at) THEN
+		RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = '22023', DETAIL = pg_catalog.format('Got %s.', at);
+	END IF;
 	-- one refresh at a time: a second caller waits here until the first commits
 	PERFORM pg_catalog.pg_advisory_xact_lock(1668506996, 1);
 	tz := csat.timezone();
+	-- a KPI whose definition no longer checks is disabled (WARNING), never fails the run
+	PERFORM csat.check_kpis();
 	IF NOT EXISTS (SELECT 1 FROM csat.rollup_state s WHERE s.timezone OPERATOR(pg_catalog.=) tz) THEN
 		rebuild := true;			-- first run, or the zone changed: every period moved
 	END IF;
@@ -675,38 +690,72 @@ BEGIN
 		 WHERE s.kind OPERATOR(pg_catalog.=) 'returns';
 		utc_hours := utc_hours OPERATOR(pg_catalog.||) coalesce(extra_hours, '{}');
 	END IF;
+	-- a repeat contact looks 7 days back: a ticket written moves the flags of the
+	-- customer's tickets of the 7 days after it
+	IF NOT rebuild AND utc_hours IS NOT NULL AND EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND
+		pg_catalog.concat_ws(' ', k.filter, k.success, k.value, k.weight, k.denominator_filter) OPERATOR(pg_catalog.~) 'repeat_contact') THEN
+		SELECT utc_hours OPERATOR(pg_catalog.||) pg_catalog.array_agg(DISTINCT g) INTO utc_hours
+		  FROM (SELECT DISTINCT c.hour FROM pg_catalog.unnest(utc_hours) c(hour)) c,
+			   pg_catalog.generate_series(c.hour OPERATOR(pg_catalog.+) interval '1 hour', c.hour OPERATOR(pg_catalog.+) interval '7 days', interval '1 hour') g;
+	END IF;
+	-- periods holding items whose state changes with time (open within their
+	-- target, a share that cannot tell yet) are recomputed by every run
+	IF NOT rebuild THEN
+		SELECT pg_catalog.array_agg(DISTINCT r.period) INTO pending FROM csat.kpi_rollup_hourly r
+		 WHERE r.pending_n OPERATOR(pg_catalog.>) 0;
+	END IF;
 
 	IF rebuild THEN
 		DELETE FROM csat.rollup_hourly;
 		DELETE FROM csat.rollup_daily;
+		DELETE FROM csat.kpi_rollup_hourly;
+		DELETE FROM csat.kpi_rollup_daily;
 		q := csat.rollup_sql(false);
 		IF q IS NOT NULL THEN
 			EXECUTE q USING tz;
 			EXECUTE csat.rollup_daily_sql(false) USING tz;
 		END IF;
+		q := csat.kpi_rollup_sql(false);
+		IF q IS NOT NULL THEN
+			EXECUTE q USING tz, NULL::timestamptz[], NULL::timestamptz[], at, NULL::timestamptz[], NULL::timestamptz[];
+			FOREACH q IN ARRAY csat.kpi_rollup_daily_sql(false) LOOP
+				EXECUTE q USING tz;
+			END LOOP;
+		END IF;
 		SELECT pg_catalog.array_agg(h.hour ORDER BY h.hour) INTO hours
-		  FROM (SELECT DISTINCT r.hour FROM csat.rollup_hourly r) h;
-	ELSIF utc_hours IS NOT NULL THEN
+		  FROM (SELECT r.hour FROM csat.rollup_hourly r UNION SELECT k.period FROM csat.kpi_rollup_hourly k) h;
+	ELSIF utc_hours IS NOT NULL OR pending IS NOT NULL THEN
 		-- local hours overlapping the touched UTC hours (two in half-hour zones)
-		SELECT pg_catalog.array_agg(DISTINCT pg_catalog.date_trunc('hour', u OPERATOR(pg_catalog.+) v.o, tz)) INTO hours
-		  FROM pg_catalog.unnest(utc_hours) u, (VALUES (interval '0'), (interval '59 min 59.999999 sec')) v(o);
+		SELECT pg_catalog.array_agg(DISTINCT h) INTO hours
+		  FROM (SELECT pg_catalog.date_trunc('hour', u OPERATOR(pg_catalog.+) v.o, tz) AS h
+				  FROM pg_catalog.unnest(utc_hours) u, (VALUES (interval '0'), (interval '59 min 59.999999 sec')) v(o)
+				UNION ALL SELECT p FROM pg_catalog.unnest(pending) p) x;
 		SELECT pg_catalog.array_agg(i.lo ORDER BY i.lo), pg_catalog.array_agg(i.hi ORDER BY i.lo) INTO lo, hi
 		  FROM (SELECT pg_catalog.min(h) AS lo, pg_catalog.max(h) OPERATOR(pg_catalog.+) interval '1 hour' AS hi
 				  FROM (SELECT h, h OPERATOR(pg_catalog.-) (pg_catalog.row_number() OVER (ORDER BY h) OPERATOR(pg_catalog.*) interval '1 hour') AS g
 						  FROM pg_catalog.unnest(hours) h) s
 				 GROUP BY g) i;
-		DELETE FROM csat.rollup_hourly r WHERE r.hour OPERATOR(pg_catalog.=) ANY (hours);
-		q := csat.rollup_sql(true);
-		IF q IS NOT NULL THEN
-			EXECUTE q USING tz, lo, hi;
-		END IF;
 		-- and the days holding them, rolled up again from all their hours
 		SELECT pg_catalog.array_agg(DISTINCT (h AT TIME ZONE tz)::pg_catalog.date) INTO days FROM pg_catalog.unnest(hours) h;
 		SELECT pg_catalog.array_agg(d::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d),
 			   pg_catalog.array_agg((d OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d)
-		  INTO lo, hi FROM pg_catalog.unnest(days) d;
+		  INTO dlo, dhi FROM pg_catalog.unnest(days) d;
+		DELETE FROM csat.rollup_hourly r WHERE r.hour OPERATOR(pg_catalog.=) ANY (hours);
+		DELETE FROM csat.kpi_rollup_hourly r WHERE r.period OPERATOR(pg_catalog.=) ANY (hours);
 		DELETE FROM csat.rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
-		EXECUTE csat.rollup_daily_sql(true) USING tz, lo, hi;
+		DELETE FROM csat.kpi_rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
+		q := csat.rollup_sql(true);
+		IF q IS NOT NULL THEN
+			EXECUTE q USING tz, lo, hi;
+		END IF;
+		q := csat.kpi_rollup_sql(true);
+		IF q IS NOT NULL THEN
+			EXECUTE q USING tz, lo, hi, at, dlo, dhi;
+		END IF;
+		EXECUTE csat.rollup_daily_sql(true) USING tz, dlo, dhi;
+		FOREACH q IN ARRAY csat.kpi_rollup_daily_sql(true) LOOP
+			EXECUTE q USING tz, dlo, dhi, days;
+		END LOOP;
 	END IF;
 
 	INSERT INTO csat.rollup_state AS s (timezone, refreshed_at) VALUES (tz, pg_catalog.clock_timestamp())
@@ -722,8 +771,8 @@ BEGIN
 															 ORDER BY started_at DESC LIMIT 100) x);
 	RETURN res;
 END $$;
-COMMENT ON FUNCTION csat.refresh(boolean) IS
-'brings csat.rollup_hourly/daily up to date: recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+COMMENT ON FUNCTION csat.refresh(boolean, timestamptz) IS
+'brings csat.rollup_hourly/daily and the KPI rollups csat.kpi_rollup_hourly/daily up to date as of as_of (default now(): open items, overdue ones and shares that read as_of are judged at that time; the periods still holding items whose state changes with time are recomputed by every run, so an incremental run equals a full one at the same as_of): recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
 
 -- ---------------------------------------------------------------- scheduling

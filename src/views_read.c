@@ -38,18 +38,22 @@
 
 PG_FUNCTION_INFO_V1(csat_source_partials);
 PG_FUNCTION_INFO_V1(csat_source_rows);
+PG_FUNCTION_INFO_V1(csat_source_kpis);
 
 
 /*
  * Run csat's query for (kind, source, part) as the table's owner and put its
  * rows into the function's result.  params: $1 time zone (text), $2/$3 range
- * bounds (timestamptz[]), $4 keys (text[]).
+ * bounds (timestamptz[]), $4 keys (text[]), $5 as_of (timestamptz), $6/$7 day
+ * range bounds (timestamptz[]).  A part
+ * whose statement is NULL (no enabled KPI reads the kind) returns no rows.
  */
 static void
 read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 			  Datum *params, const char *nulls)
 {
-	static Oid	argtypes[4] = {TEXTOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+	static Oid	argtypes[7] = {TEXTOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZOID,
+	TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	HeapTuple	tup;
 	char		relkind;
@@ -120,12 +124,17 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 		elog(ERROR, "csat.source_sql failed");
 	query = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
-		elog(ERROR, "csat.source_sql returned NULL");
+	{
+		if (strncmp(part, "kpis", 4) != 0)
+			elog(ERROR, "csat.source_sql returned NULL");
+		SPI_finish();
+		return;
+	}
 
 	/* run it as the table's owner, restricted, with a pinned search_path */
 	csat_switch_to(&sw, owner);
 
-	portal = SPI_cursor_open_with_args(NULL, query, 4, argtypes, params, nulls, true, 0);
+	portal = SPI_cursor_open_with_args(NULL, query, 7, argtypes, params, nulls, true, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 1000);
@@ -164,8 +173,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 Datum
 csat_source_partials(PG_FUNCTION_ARGS)
 {
-	Datum		params[4];
-	char		nulls[4] = {' ', ' ', ' ', 'n'};
+	Datum		params[7];
+	char		nulls[7] = {' ', ' ', ' ', 'n', 'n', 'n', 'n'};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -178,6 +187,7 @@ csat_source_partials(PG_FUNCTION_ARGS)
 		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
 	}
 	params[3] = (Datum) 0;
+	params[4] = params[5] = params[6] = (Datum) 0;
 	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1),
 				  PG_ARGISNULL(3) ? "partials" : "partials_ranged", params, nulls);
 	return (Datum) 0;
@@ -191,8 +201,8 @@ csat_source_partials(PG_FUNCTION_ARGS)
 Datum
 csat_source_rows(PG_FUNCTION_ARGS)
 {
-	Datum		params[4];
-	char		nulls[4] = {'n', ' ', ' ', ' '};
+	Datum		params[7];
+	char		nulls[7] = {'n', ' ', ' ', ' ', 'n', 'n', 'n'};
 	char	   *part;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -208,11 +218,46 @@ csat_source_rows(PG_FUNCTION_ARGS)
 	if (strcmp(part, "returns") == 0 && !PG_ARGISNULL(3))
 		part = "returns_ranged";
 	params[0] = (Datum) 0;
+	params[4] = params[5] = params[6] = (Datum) 0;
 	for (int i = 1; i <= 3; i++)
 	{
 		params[i] = PG_ARGISNULL(i + 2) ? (Datum) 0 : PG_GETARG_DATUM(i + 2);
 		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
 	}
 	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1), part, params, nulls);
+	return (Datum) 0;
+}
+
+/*
+ * csat.source_kpis(kind, source, tz, lo, hi, as_of, day_lo, day_hi): the partial states of
+ * every enabled KPI of csat.kpis over one mapped table (csat.kpi_partial rows,
+ * see csat.kpi_source_sql), over every hour or the hours in [lo[i], hi[i]),
+ * as of as_of.
+ */
+Datum
+csat_source_kpis(PG_FUNCTION_ARGS)
+{
+	Datum		params[7];
+	char		nulls[7] = {' ', ' ', ' ', 'n', ' ', ' ', ' '};
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("kind, source, time zone and as_of must not be null")));
+	params[0] = PG_GETARG_DATUM(2);
+	for (int i = 1; i <= 2; i++)
+	{
+		params[i] = PG_ARGISNULL(i + 2) ? (Datum) 0 : PG_GETARG_DATUM(i + 2);
+		nulls[i] = PG_ARGISNULL(i + 2) ? 'n' : ' ';
+	}
+	params[3] = (Datum) 0;
+	params[4] = PG_GETARG_DATUM(5);
+	for (int i = 5; i <= 6; i++)
+	{
+		params[i] = PG_ARGISNULL(i + 1) ? (Datum) 0 : PG_GETARG_DATUM(i + 1);
+		nulls[i] = PG_ARGISNULL(i + 1) ? 'n' : ' ';
+	}
+	read_as_owner(fcinfo, PG_GETARG_TEXT_PP(0), PG_GETARG_OID(1),
+				  PG_ARGISNULL(3) ? "kpis" : "kpis_ranged", params, nulls);
 	return (Datum) 0;
 }

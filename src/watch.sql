@@ -15,6 +15,10 @@ CREATE TABLE csat.rules (
 	enabled			boolean NOT NULL DEFAULT true,
 	min_samples		integer NOT NULL DEFAULT 30,
 	confidence		float8 NOT NULL DEFAULT 0.95,
+	applies_to		text NOT NULL DEFAULT 'rows',
+	statistic		text,
+	CONSTRAINT rules_applies_to_known CHECK (applies_to OPERATOR(pg_catalog.=) ANY ('{rows,kpi}'::text[])),
+	CONSTRAINT rules_statistic_known CHECK (statistic OPERATOR(pg_catalog.=) ANY ('{p50,p90,p95,p99,mean,attainment}'::text[])),
 	CONSTRAINT rules_thresholds_finite CHECK (
 		breach OPERATOR(pg_catalog.>) '-Infinity'::float8
 		AND breach OPERATOR(pg_catalog.<) 'Infinity'::float8
@@ -31,7 +35,7 @@ CREATE TABLE csat.rules (
 	CONSTRAINT rules_metric_nonempty CHECK (metric OPERATOR(pg_catalog.<>) '')
 );
 -- one enabled rule per scope, so "the most specific rule" is always unique
-CREATE UNIQUE INDEX rules_enabled_scope ON csat.rules (metric, segment, channel)
+CREATE UNIQUE INDEX rules_enabled_scope ON csat.rules (metric, applies_to, segment, channel)
 	NULLS NOT DISTINCT WHERE enabled;
 COMMENT ON TABLE csat.rules IS 'breach rules: warning and breach thresholds of a metric, optionally per customer segment and channel (NULL = all); the most specific enabled rule applies';
 COMMENT ON COLUMN csat.rules.name IS 'rule name (key), recorded in csat.breaches';
@@ -46,6 +50,8 @@ COMMENT ON COLUMN csat.rules.calendar IS 'name of a csat.calendars row: start/en
 COMMENT ON COLUMN csat.rules.notify IS 'send NOTIFY csat_breach (one per statement) when the rule logs breaches';
 COMMENT ON COLUMN csat.rules.enabled IS 'disabled rules are ignored';
 COMMENT ON COLUMN csat.rules.min_samples IS 'minimum sample size before a rate check may alert (used by rate checks)';
+COMMENT ON COLUMN csat.rules.applies_to IS 'rows: csat.watch flags each row of a watched table against it (and a duration KPI of the same name without its own target takes its breach as target); kpi: it grades the level of the KPI of csat.kpis named by metric, never a row';
+COMMENT ON COLUMN csat.rules.statistic IS 'kpi rules of a duration KPI: the figure judged (p50, p90, p95, p99, mean or attainment; NULL = p95); ignored elsewhere';
 COMMENT ON COLUMN csat.rules.confidence IS 'confidence of the Wilson bound used by rate checks, in (0,1)';
 
 CREATE TABLE csat.breaches (

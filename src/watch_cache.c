@@ -224,7 +224,8 @@ load_cache(uint64 gen)
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	if (SPI_execute(csat_sql("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
-							  " notify, calendar FROM @extschema@.rules r WHERE enabled AND (r.calendar IS NULL"
+							  " notify, calendar FROM @extschema@.rules r WHERE enabled"
+							  " AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND (r.calendar IS NULL"
 							  " OR EXISTS (SELECT FROM @extschema@.calendars c"
 							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"),
 					true, 0) != SPI_OK_SELECT)

@@ -1,0 +1,827 @@
+/*
+ * kpis_fn: the functions of the KPI catalogue (family kpis): checking a
+ * definition, the statement that computes the KPIs of one mapped table, the
+ * formulas of each measure, the shipped definitions and the long view
+ * csat.kpi_values.  Every install and upgrade runs this file (Makefile:
+ * REPLAYED): functions are CREATE OR REPLACE, triggers are made again, and the
+ * shipped rows of csat.kpis that nobody edited are replaced by this version's.
+ */
+
+-- ---------------------------------------------------------------- checking a definition
+-- The standard columns of a kind of the given classes.
+CREATE OR REPLACE FUNCTION csat.kpi_column_ok(kind text, col text, classes text[]) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT EXISTS (SELECT FROM csat.standard_columns() sc
+				WHERE sc.kind OPERATOR(pg_catalog.=) kpi_column_ok.kind AND sc.name OPERATOR(pg_catalog.=) col
+				  AND sc.class OPERATOR(pg_catalog.=) ANY (classes))
+$$;
+COMMENT ON FUNCTION csat.kpi_column_ok(text, text, text[]) IS
+'internal: true when col is a standard column of kind whose class (csat.standard_columns()) is one of classes';
+
+-- Checks a definition and returns it with its expressions normalized
+-- (csat.kpi_expression); raises 42703 / 22023 quoting what is wrong.
+CREATE OR REPLACE FUNCTION csat.kpi_checked(k csat.kpis) RETURNS csat.kpis
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	cols text;
+BEGIN
+	IF k.measure = 'duration' THEN
+		IF k.start_column IS NULL OR k.stop_column IS NULL THEN
+			RAISE EXCEPTION 'duration KPI "%" needs start_column and stop_column', k.name USING ERRCODE = '22023';
+		END IF;
+		FOREACH cols IN ARRAY ARRAY[k.start_column, k.stop_column] LOOP
+			IF NOT csat.kpi_column_ok(k.kind, cols, '{ts}') THEN
+				RAISE EXCEPTION 'column "%" is not a timestamp column of kind %', cols, k.kind USING ERRCODE = '42703',
+					DETAIL = pg_catalog.format('KPI "%s" names it as start or stop.', k.name),
+					HINT = pg_catalog.format('The timestamp columns of %s are %s.', k.kind,
+						(SELECT pg_catalog.string_agg(sc.name, ', ' ORDER BY sc.ord) FROM csat.standard_columns() sc
+						  WHERE sc.kind = k.kind AND sc.class = 'ts'));
+			END IF;
+		END LOOP;
+		IF k.calendar IS NOT NULL AND NOT EXISTS (SELECT FROM csat.calendars c WHERE c.name = k.calendar) THEN
+			RAISE EXCEPTION 'calendar "%" does not exist', k.calendar USING ERRCODE = '22023',
+				DETAIL = pg_catalog.format('KPI "%s" measures in it.', k.name);
+		END IF;
+	ELSIF k.start_column IS NOT NULL OR k.stop_column IS NOT NULL OR k.calendar IS NOT NULL OR k.target IS NOT NULL THEN
+		RAISE EXCEPTION 'only duration KPIs have start_column, stop_column, calendar and target' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('KPI "%s" is a %s.', k.name, k.measure);
+	END IF;
+	IF k.measure = 'share' AND k.success IS NULL THEN
+		RAISE EXCEPTION 'share KPI "%" needs a success expression', k.name USING ERRCODE = '22023';
+	ELSIF k.measure <> 'share' AND k.success IS NOT NULL THEN
+		RAISE EXCEPTION 'only share KPIs have a success expression' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('KPI "%s" is a %s.', k.name, k.measure);
+	END IF;
+	IF k.measure IN ('mean', 'weighted_mean') AND k.value IS NULL THEN
+		RAISE EXCEPTION '% KPI "%" needs a value expression', k.measure, k.name USING ERRCODE = '22023';
+	ELSIF k.measure NOT IN ('mean', 'weighted_mean', 'nps') AND k.value IS NOT NULL THEN
+		RAISE EXCEPTION 'only mean, weighted_mean and nps KPIs have a value expression' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('KPI "%s" is a %s.', k.name, k.measure);
+	END IF;
+	IF k.measure = 'nps' AND k.value IS NULL THEN
+		IF k.kind <> 'surveys' THEN
+			RAISE EXCEPTION 'nps KPI "%" needs a value expression', k.name USING ERRCODE = '22023';
+		END IF;
+		k.value := 'score';
+	END IF;
+	IF k.weight IS NOT NULL AND k.measure <> 'mean' THEN
+		RAISE EXCEPTION 'only mean KPIs have a weight expression' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('KPI "%s" is a %s.', k.name, k.measure);
+	END IF;
+	IF k.measure = 'ratio' THEN
+		IF k.denominator_kind IS NULL THEN
+			RAISE EXCEPTION 'ratio KPI "%" needs a denominator_kind', k.name USING ERRCODE = '22023';
+		END IF;
+		IF k.breakdown IS NOT NULL THEN
+			RAISE EXCEPTION 'ratio KPIs have no breakdown' USING ERRCODE = '22023',
+				DETAIL = pg_catalog.format('KPI "%s" counts rows of two kinds.', k.name);
+		END IF;
+	ELSIF k.denominator_kind IS NOT NULL OR k.denominator_filter IS NOT NULL OR k.scale <> 1 THEN
+		RAISE EXCEPTION 'only ratio KPIs have denominator_kind, denominator_filter and scale' USING ERRCODE = '22023',
+			DETAIL = pg_catalog.format('KPI "%s" is a %s.', k.name, k.measure);
+	END IF;
+	IF k.measure = 'weighted_mean' THEN
+		IF k.kind <> 'surveys' OR k.breakdown IS DISTINCT FROM 'dimension' THEN
+			IF k.kind <> 'surveys' OR k.breakdown IS NOT NULL THEN
+				RAISE EXCEPTION 'weighted_mean KPIs are over the dimensions of surveys' USING ERRCODE = '22023',
+					DETAIL = pg_catalog.format('KPI "%s" is of kind %s with breakdown %s.', k.name, k.kind, coalesce(k.breakdown, 'NULL'));
+			END IF;
+			k.breakdown := 'dimension';
+		END IF;
+	END IF;
+	IF k.period_column IS NOT NULL AND NOT csat.kpi_column_ok(k.kind, k.period_column, '{ts}') THEN
+		RAISE EXCEPTION 'column "%" is not a timestamp column of kind %', k.period_column, k.kind USING ERRCODE = '42703',
+			DETAIL = pg_catalog.format('KPI "%s" names it as period_column.', k.name);
+	END IF;
+	IF k.breakdown IS NOT NULL AND NOT csat.kpi_column_ok(k.kind, k.breakdown, '{text,id,int,bool}') THEN
+		RAISE EXCEPTION 'column "%" is not a column of kind % to break down by', k.breakdown, k.kind USING ERRCODE = '42703',
+			DETAIL = pg_catalog.format('KPI "%s" names it as breakdown.', k.name),
+			HINT = pg_catalog.format('Columns of %s to break down by: %s.', k.kind,
+				(SELECT pg_catalog.string_agg(sc.name, ', ' ORDER BY sc.ord) FROM csat.standard_columns() sc
+				  WHERE sc.kind = k.kind AND sc.class <> ALL ('{ts,float}')));
+	END IF;
+	k.filter := csat.kpi_expression(k.kind, k.filter, 'boolean');
+	k.success := csat.kpi_expression(k.kind, k.success, 'boolean');
+	k.value := csat.kpi_expression(k.kind, k.value, 'numeric');
+	k.weight := csat.kpi_expression(k.kind, k.weight, 'numeric');
+	k.denominator_filter := csat.kpi_expression(k.denominator_kind, k.denominator_filter, 'boolean');
+	RETURN k;
+END $$;
+COMMENT ON FUNCTION csat.kpi_checked(csat.kpis) IS
+'internal: checks a csat.kpis row (the fields its measure needs, columns of its kind, a known calendar) and returns it with its expressions normalized by csat.kpi_expression; 42703 for an unknown column, 22023 otherwise';
+
+-- BEFORE INSERT OR UPDATE: check, normalize, note edits of shipped rows.
+CREATE OR REPLACE FUNCTION csat.kpis_write() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	shipping boolean := coalesce(pg_catalog.current_setting('csat.shipping', true), '') = 'on';
+BEGIN
+	IF NEW.enabled THEN
+		NEW := csat.kpi_checked(NEW);
+	END IF;
+	IF TG_OP = 'UPDATE' AND OLD.origin = 'shipped' AND NOT shipping
+	   AND (NEW.*) IS DISTINCT FROM (OLD.*) THEN
+		NEW.modified := true;
+	END IF;
+	IF TG_OP = 'INSERT' AND NOT shipping AND NEW.origin = 'shipped' AND NEW.modified THEN
+		-- pg_dump restores an edited shipped row over the one CREATE EXTENSION made
+		DELETE FROM csat.kpis k WHERE k.name = NEW.name AND k.origin = 'shipped' AND NOT k.modified;
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION csat.kpis_write() IS
+'internal: BEFORE INSERT OR UPDATE trigger of csat.kpis: checks an enabled definition and stores its expressions normalized (42703 / 22023); marks an edited shipped row modified; a restored edited shipped row replaces the shipped row of its name';
+
+-- any change of the catalogue or of what durations are judged against: the next
+-- refresh recomputes everything
+CREATE OR REPLACE FUNCTION csat.kpis_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO csat.changes (kind, hour) VALUES ('kpis', NULL);
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION csat.kpis_changed() IS
+'internal: statement trigger of csat.kpis, csat.rules and the calendars: notes in csat.changes that the next csat.refresh() recomputes every period';
+
+DROP TRIGGER IF EXISTS kpis_write ON csat.kpis;
+CREATE TRIGGER kpis_write BEFORE INSERT OR UPDATE ON csat.kpis
+	FOR EACH ROW EXECUTE FUNCTION csat.kpis_write();
+DROP TRIGGER IF EXISTS kpis_changed ON csat.kpis;
+CREATE TRIGGER kpis_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.kpis
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.kpis_changed();
+DROP TRIGGER IF EXISTS kpis_changed ON csat.rules;
+CREATE TRIGGER kpis_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.rules
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.kpis_changed();
+DROP TRIGGER IF EXISTS kpis_changed ON csat.calendar_hours;
+CREATE TRIGGER kpis_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.calendar_hours
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.kpis_changed();
+DROP TRIGGER IF EXISTS kpis_changed ON csat.calendar_holidays;
+CREATE TRIGGER kpis_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON csat.calendar_holidays
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.kpis_changed();
+
+-- Before a refresh, and when a kind is mapped again: every enabled KPI (of the
+-- kind) is checked again; one that no longer checks is disabled with a WARNING.
+CREATE OR REPLACE FUNCTION csat.check_kpis(kind text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	k csat.kpis;
+	n bigint := 0;
+	msg text;
+BEGIN
+	FOR k IN SELECT * FROM csat.kpis x WHERE x.enabled
+			   AND (check_kpis.kind IS NULL OR check_kpis.kind IN (x.kind, x.denominator_kind)) ORDER BY x.name LOOP
+		BEGIN
+			PERFORM csat.kpi_checked(k);
+		EXCEPTION WHEN undefined_column OR invalid_parameter_value THEN
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
+			RAISE WARNING 'KPI "%" is disabled: %', k.name, msg
+				USING HINT = 'Correct its definition in csat.kpis and set enabled = true.';
+			UPDATE csat.kpis x SET enabled = false WHERE x.name = k.name;
+			n := n + 1;
+		END;
+	END LOOP;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION csat.check_kpis(text) IS
+'checks every enabled KPI of csat.kpis (of one kind, or all with NULL) again and disables, with a WARNING, each one that no longer checks; returns how many were disabled; called by csat.refresh() and csat.map_source';
+
+-- ---------------------------------------------------------------- computing the KPIs of one table
+-- The statement csat.source_kpis runs, as the table's owner, for one table mapped
+-- as kind: the partial states (csat.kpi_partial) of every enabled KPI counting
+-- rows of that kind (and of every ratio KPI whose denominator is of that kind),
+-- per hour, channel and segment, and for KPIs with a breakdown also per day,
+-- channel, segment and breakdown value.  $1 time zone, $2/$3 the hour ranges
+-- and $6/$7 the day ranges (ranged), $5 as_of.  The KPIs are grouped by period column and
+-- breakdown: one scan and one GROUP BY per group, then one row per KPI.
+-- Expressions are the stored normalized ones, checked again here (the statement
+-- runs with search_path = pg_catalog, pg_temp); every other piece is csat's.
+CREATE OR REPLACE FUNCTION csat.kpi_parts(kind text)
+RETURNS TABLE (kpi text, role text, pc text, breakdown text, d csat.kpis)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+SELECT x.name, 'main', coalesce(x.period_column, csat.period_column(x.kind)), NULL, csat.kpi_checked(x)
+  FROM csat.kpis x WHERE x.enabled AND x.kind OPERATOR(pg_catalog.=) kpi_parts.kind
+UNION ALL
+SELECT x.name, 'main', coalesce(x.period_column, csat.period_column(x.kind)), x.breakdown, csat.kpi_checked(x)
+  FROM csat.kpis x WHERE x.enabled AND x.kind OPERATOR(pg_catalog.=) kpi_parts.kind AND x.breakdown IS NOT NULL
+UNION ALL
+SELECT x.name, 'denominator', csat.period_column(x.denominator_kind), NULL, csat.kpi_checked(x)
+  FROM csat.kpis x WHERE x.enabled AND x.measure OPERATOR(pg_catalog.=) 'ratio'
+   AND x.denominator_kind OPERATOR(pg_catalog.=) kpi_parts.kind
+$$;
+COMMENT ON FUNCTION csat.kpi_parts(text) IS
+'internal: what a table of the kind contributes to the enabled KPIs: each KPI of the kind (role main; per hour without breakdown, and per day by its breakdown column when it has one) and each ratio KPI whose denominator is of the kind (role denominator), with the period column and breakdown it is grouped by and its definition, checked again';
+
+CREATE OR REPLACE FUNCTION csat.kpi_source_sql(kind text, source regclass, ranged boolean) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	m jsonb;
+	tbl text;
+	c record;
+	k record;
+	g record;
+	cols text := '';
+	expr text;
+	aggs text;
+	vals text;
+	parts text[] := '{}';
+	stmts text[] := '{}';
+	lo text;
+	hi text;
+	f text;
+	i int := 0;
+	need_repeat boolean;
+	cscope text;
+	sscope text;
+	bexpr text;
+	st text; sp text; d text; age text; tgt text; isopen text; closed text;
+	v text; w text; ok text;
+	zero text := '0::pg_catalog.int8';
+	fzero text := '0::pg_catalog.float8';
+BEGIN
+	SELECT s.columns, pg_catalog.format('%I.%I', n.nspname, cl.relname) INTO m, tbl
+	  FROM csat.sources s JOIN pg_catalog.pg_class cl ON cl.oid OPERATOR(pg_catalog.=) s.source::pg_catalog.oid
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) cl.relnamespace
+	 WHERE s.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) kpi_source_sql.source::pg_catalog.oid;
+	IF m IS NULL THEN
+		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
+	END IF;
+	IF NOT EXISTS (SELECT FROM csat.kpi_parts(kind)) THEN
+		RETURN NULL;
+	END IF;
+	need_repeat := kind = 'tickets' AND EXISTS (SELECT FROM csat.kpi_parts(kind) p
+		WHERE pg_catalog.concat_ws(' ', (p.d).filter, (p.d).success, (p.d).value, (p.d).weight, (p.d).denominator_filter)
+			  OPERATOR(pg_catalog.~) 'repeat_contact');
+
+	-- the standard columns, typed as csat.kpi_columns() says
+	FOR c IN SELECT sc.name, sc.class, a.atttypid AS typ FROM csat.standard_columns() sc
+			   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
+					AND a.attname OPERATOR(pg_catalog.=) (m OPERATOR(pg_catalog.->>) sc.name) AND a.attnum OPERATOR(pg_catalog.>) 0
+			  WHERE sc.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind ORDER BY sc.ord LOOP
+		IF c.typ IS NULL THEN
+			expr := CASE c.class WHEN 'ts' THEN 'NULL::pg_catalog.timestamptz' WHEN 'bool' THEN 'NULL::pg_catalog.bool'
+				WHEN 'int' THEN 'NULL::pg_catalog.int4' WHEN 'float' THEN 'NULL::pg_catalog.float8' ELSE 'NULL::pg_catalog.text' END;
+		ELSE
+			expr := CASE c.class
+				WHEN 'text' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
+				WHEN 'id' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
+				WHEN 'int' THEN pg_catalog.format('t.%I::pg_catalog.int4', m OPERATOR(pg_catalog.->>) c.name)
+				WHEN 'float' THEN pg_catalog.format('t.%I::pg_catalog.float8', m OPERATOR(pg_catalog.->>) c.name)
+				WHEN 'ts' THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', m OPERATOR(pg_catalog.->>) c.name)
+				ELSE pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) c.name) END;
+		END IF;
+		cols := cols || expr || ' AS ' || pg_catalog.quote_ident(c.name) || ', ';
+	END LOOP;
+	cols := cols || '$5::pg_catalog.timestamptz AS as_of';
+	IF need_repeat THEN
+		-- a ticket whose customer opened another in the 7 days before it
+		cols := cols || CASE WHEN m OPERATOR(pg_catalog.?) 'customer_id' THEN pg_catalog.format(
+			', CASE WHEN t.%1$I IS NOT NULL AND pg_catalog.isfinite(t.%2$I) THEN coalesce(t.%2$I OPERATOR(pg_catalog.-) pg_catalog.lag(t.%2$I)'
+			' OVER (PARTITION BY t.%1$I, pg_catalog.isfinite(t.%2$I) ORDER BY t.%2$I) OPERATOR(pg_catalog.<=) ''7 days''::pg_catalog.interval, false) END AS repeat_contact',
+			m OPERATOR(pg_catalog.->>) 'customer_id', m OPERATOR(pg_catalog.->>) 'opened_at')
+			ELSE ', NULL::pg_catalog.bool AS repeat_contact' END;
+	END IF;
+	IF kind = 'returns' THEN
+		-- returns take channel and segment from their order: group by order_id here
+		cscope := 'x.order_id'; sscope := 'NULL::pg_catalog.text';
+	ELSE
+		cscope := 'coalesce(x.channel, ''unknown'')'; sscope := 'coalesce(x.segment, ''unknown'')';
+	END IF;
+
+	FOR g IN SELECT p.pc, p.breakdown FROM csat.kpi_parts(kind) p GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST LOOP
+		aggs := ''; vals := '';
+		FOR k IN SELECT p.kpi, p.role, p.d FROM csat.kpi_parts(kind) p
+				  WHERE p.pc OPERATOR(pg_catalog.=) g.pc AND p.breakdown IS NOT DISTINCT FROM g.breakdown ORDER BY p.kpi, p.role LOOP
+			i := i + 1;
+			f := CASE WHEN k.role = 'denominator' THEN (k.d).denominator_filter ELSE (k.d).filter END;
+			f := CASE WHEN f IS NULL THEN 'true' ELSE '(' || f || ')' END;
+			-- one aggregate per field of csat.kpi_partial, in its order (n .. sketch)
+			IF k.role = 'denominator' THEN
+				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %s) AS a%s_n', f, i);
+				vals := pg_catalog.format('%L, g.a%s_n, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL::csat.sketch',
+					k.kpi, i, zero, zero, zero, zero, zero, zero, fzero, fzero, fzero, fzero, zero, zero);
+			ELSIF (k.d).measure IN ('share') THEN
+				expr := '(' || (k.d).success || ')';
+				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s IS NOT NULL) AS a%3$s_n,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s) AS a%3$s_h, pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s IS NULL) AS a%3$s_x', f, expr, i);
+				-- a success that reads as_of and cannot tell yet is pending, else excluded
+				IF (k.d).success OPERATOR(pg_catalog.~) 'as_of' THEN
+					vals := pg_catalog.format('%L, g.a%2$s_n, g.a%2$s_h, %3$s, %3$s, %3$s, g.a%2$s_x, %3$s', k.kpi, i, zero);
+				ELSE
+					vals := pg_catalog.format('%L, g.a%2$s_n, g.a%2$s_h, %3$s, %3$s, %3$s, %3$s, g.a%2$s_x', k.kpi, i, zero);
+				END IF;
+				vals := vals || pg_catalog.format(', %1$s, %1$s, %1$s, %1$s, %2$s, %2$s, NULL::csat.sketch', fzero, zero);
+			ELSIF (k.d).measure IN ('count', 'ratio') THEN
+				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %s) AS a%s_n', f, i);
+				vals := pg_catalog.format(CASE WHEN (k.d).measure = 'count' THEN '%L, g.a%s_n, %s' ELSE '%L, %3$s, g.a%2$s_n' END
+					|| ', %3$s, %3$s, %3$s, %3$s, %3$s, %4$s, %4$s, %4$s, %4$s, %3$s, %3$s, NULL::csat.sketch', k.kpi, i, zero, fzero);
+			ELSIF (k.d).measure IN ('mean', 'weighted_mean', 'nps') THEN
+				v := '(' || (k.d).value || ')::pg_catalog.float8';
+				w := CASE WHEN (k.d).weight IS NULL THEN '1::pg_catalog.float8' ELSE 'coalesce((' || (k.d).weight || ')::pg_catalog.float8, 1::pg_catalog.float8)' END;
+				IF (k.d).measure = 'nps' THEN
+					ok := pg_catalog.format('coalesce(%1$s OPERATOR(pg_catalog.>=) 0::pg_catalog.float8 AND %1$s OPERATOR(pg_catalog.<=) 10::pg_catalog.float8, false)', v);
+				ELSE
+					ok := pg_catalog.format('coalesce(%1$s OPERATOR(pg_catalog.>) ''-Infinity''::pg_catalog.float8 AND %1$s OPERATOR(pg_catalog.<) ''Infinity''::pg_catalog.float8'
+						' AND %2$s OPERATOR(pg_catalog.>) 0::pg_catalog.float8 AND %2$s OPERATOR(pg_catalog.<) ''Infinity''::pg_catalog.float8, false)', v, w);
+				END IF;
+				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s) AS a%3$s_n,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND NOT %2$s) AS a%3$s_x,'
+					' coalesce(pg_catalog.sum(%5$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_w,'
+					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_wx,'
+					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %4$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_wx2,'
+					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %5$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_w2,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 9::pg_catalog.float8) AS a%3$s_p,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.<=) 6::pg_catalog.float8) AS a%3$s_d',
+					f, ok, i, v, w);
+				vals := pg_catalog.format('%1$L, g.a%2$s_n, %3$s, %3$s, %3$s, %3$s, %3$s, g.a%2$s_x, g.a%2$s_w, g.a%2$s_wx, g.a%2$s_wx2, g.a%2$s_w2, '
+					|| CASE WHEN (k.d).measure = 'nps' THEN 'g.a%2$s_p, g.a%2$s_d' ELSE '%3$s, %3$s' END || ', NULL::csat.sketch', k.kpi, i, zero);
+			ELSE
+				-- duration: start to stop; open = no stop yet as of $5; the target is the
+				-- KPI's, else the breach of the matching rows rule (per channel, segment)
+				st := pg_catalog.format('x.%I', (k.d).start_column);
+				sp := pg_catalog.format('x.%I', (k.d).stop_column);
+				IF (k.d).calendar IS NULL THEN
+					d := pg_catalog.format('pg_catalog.date_part(''epoch'', %s OPERATOR(pg_catalog.-) %s)', sp, st);
+					age := pg_catalog.format('pg_catalog.date_part(''epoch'', x.as_of OPERATOR(pg_catalog.-) %s)', st);
+				ELSE
+					d := pg_catalog.format('CASE WHEN %1$s OPERATOR(pg_catalog.>=) %2$s THEN csat.business_elapsed(%2$s, %1$s, %3$L) ELSE -1::pg_catalog.float8 END', sp, st, (k.d).calendar);
+					age := pg_catalog.format('CASE WHEN x.as_of OPERATOR(pg_catalog.>=) %1$s THEN csat.business_elapsed(%1$s, x.as_of, %2$L) ELSE -1::pg_catalog.float8 END', st, (k.d).calendar);
+				END IF;
+				IF (k.d).target IS NOT NULL THEN
+					tgt := pg_catalog.format('%s::pg_catalog.float8', (k.d).target);
+				ELSE
+					SELECT 'CASE' || pg_catalog.string_agg(pg_catalog.format(' WHEN %s THEN %s::pg_catalog.float8',
+							pg_catalog.concat_ws(' AND ', 'true',
+								CASE WHEN r.channel IS NOT NULL THEN pg_catalog.format('x.channel OPERATOR(pg_catalog.=) %L', r.channel) END,
+								CASE WHEN r.segment IS NOT NULL THEN pg_catalog.format('x.segment OPERATOR(pg_catalog.=) %L', r.segment) END),
+							r.breach), '' ORDER BY (r.channel IS NOT NULL)::int OPERATOR(pg_catalog.+) (r.segment IS NOT NULL)::int DESC, r.name) || ' END'
+					  INTO tgt
+					  FROM csat.rules r WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND r.metric OPERATOR(pg_catalog.=) k.kpi
+					   AND (kind <> 'returns' OR (r.channel IS NULL AND r.segment IS NULL));
+					tgt := coalesce(tgt, 'NULL::pg_catalog.float8');
+				END IF;
+				isopen := pg_catalog.format('(%1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of))', st, sp);
+				closed := pg_catalog.format('(%1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of)', st, sp);
+				aggs := aggs || pg_catalog.format(
+					'pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0) AS a%7$s_n,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0 AND %4$s OPERATOR(pg_catalog.<=) %6$s) AS a%7$s_h,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND ((%2$s AND %4$s OPERATOR(pg_catalog.>) %6$s) OR (%3$s AND %5$s OPERATOR(pg_catalog.>) %6$s))) AS a%7$s_m,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s) AS a%7$s_o,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s AND %5$s OPERATOR(pg_catalog.>) %6$s) AS a%7$s_od,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s AND (%9$s IS NOT NULL OR coalesce(%5$s OPERATOR(pg_catalog.<=) %6$s, false))) AS a%7$s_p,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND (%8$s IS NULL OR (%2$s AND %4$s OPERATOR(pg_catalog.<) 0))) AS a%7$s_x,'
+					' coalesce(pg_catalog.sum(%4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0), 0) AS a%7$s_wx,'
+					' coalesce(pg_catalog.sum(%4$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0), 0) AS a%7$s_wx2,'
+					' csat.sla_sketch(%4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0) AS a%7$s_s',
+					f, closed, isopen, d, age, tgt, i, st, sp);
+				vals := pg_catalog.format('%1$L, g.a%2$s_n, g.a%2$s_h, g.a%2$s_m, g.a%2$s_o, g.a%2$s_od, g.a%2$s_p, g.a%2$s_x,'
+					' g.a%2$s_n::pg_catalog.float8, g.a%2$s_wx, g.a%2$s_wx2, g.a%2$s_n::pg_catalog.float8, %3$s, %3$s, g.a%2$s_s', k.kpi, i, zero);
+			END IF;
+			aggs := aggs || ', ';
+			parts := parts || ('(' || vals || ')');
+		END LOOP;
+		-- hours are cut by the hour ranges $2/$3, breakdown values by day ($6/$7)
+		lo := CASE WHEN g.breakdown IS NULL THEN '$2' ELSE '$6' END;
+		hi := CASE WHEN g.breakdown IS NULL THEN '$3' ELSE '$7' END;
+		bexpr := CASE WHEN g.breakdown IS NULL THEN 'NULL::pg_catalog.text'
+					  ELSE pg_catalog.format('coalesce(x.%I::pg_catalog.text, ''unknown'')', g.breakdown) END;
+		-- (the group's KPI rows were collected in parts; cut them off here)
+		vals := pg_catalog.array_to_string(parts, ', ');
+		parts := '{}';
+		expr := pg_catalog.format(
+			'SELECT g.h, g.c, g.s, g.b, v.* FROM (SELECT pg_catalog.date_trunc(%11$L, x.%1$I, $1) AS h, %2$s AS c, %3$s AS s, %4$s AS b, %5$s'
+			' FROM (SELECT %6$s FROM %7$s t%8$s) x%9$s WHERE x.%1$I IS NOT NULL GROUP BY 1, 2, 3, 4) g'
+			' CROSS JOIN LATERAL (VALUES %10$s) v(kpi, n, hits, misses, open_n, overdue_n, pending_n, excluded_n,'
+			' sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
+			' WHERE v.n OPERATOR(pg_catalog.+) v.hits OPERATOR(pg_catalog.+) v.misses OPERATOR(pg_catalog.+) v.open_n'
+			' OPERATOR(pg_catalog.+) v.pending_n OPERATOR(pg_catalog.+) v.excluded_n OPERATOR(pg_catalog.>) 0',
+			g.pc, cscope, sscope, bexpr, pg_catalog.rtrim(aggs, ', '), cols, tbl,
+			-- ranged: the rows whose period column falls in [$2[i], $3[i]) (a window
+			-- over the customer's tickets needs the 7 days before them too)
+			CASE WHEN NOT ranged THEN ''
+				 WHEN need_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) (SELECT pg_catalog.min(l) FROM pg_catalog.unnest(%2$s) l)'
+					' OPERATOR(pg_catalog.-) ''7 days''::pg_catalog.interval', m OPERATOR(pg_catalog.->>) 'opened_at', lo)
+				 ELSE pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
+					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) g.pc, lo, hi) END,
+			CASE WHEN ranged AND need_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
+					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', g.pc, lo, hi) ELSE '' END,
+			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END);
+		stmts := stmts || expr;
+	END LOOP;
+	RETURN pg_catalog.array_to_string(stmts, ' UNION ALL ');
+END $$;
+COMMENT ON FUNCTION csat.kpi_source_sql(text, regclass, boolean) IS
+'internal: the statement csat.source_kpis runs, as the table''s owner, to compute the partial states of every enabled KPI over one table mapped as kind ($1 time zone, $2/$3 hour ranges when ranged, $5 as_of); NULL when no enabled KPI reads the kind';
+
+CREATE OR REPLACE FUNCTION csat.source_kpis(kind text, source regclass, tz text, lo timestamptz[], hi timestamptz[],
+										   as_of timestamptz, day_lo timestamptz[] DEFAULT NULL, day_hi timestamptz[] DEFAULT NULL)
+RETURNS SETOF csat.kpi_partial
+AS 'MODULE_PATHNAME', 'csat_source_kpis' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION csat.source_kpis(text, regclass, text, timestamptz[], timestamptz[], timestamptz, timestamptz[], timestamptz[]) IS
+'internal: the partial states of every enabled KPI over one mapped table per hour (cut in tz) and scope, and per day, scope and breakdown value, over every period or the hours in [lo[i], hi[i]) and the days in [day_lo[i], day_hi[i]), as of as_of; computed as the table''s owner (restricted, search_path pinned) by the statement of csat.kpi_source_sql, after checking that the caller may SELECT the table and is not subject to its row security (42501)';
+
+-- The state columns of the rollups and how they merge.
+CREATE OR REPLACE FUNCTION csat.kpi_state_sql(alias text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT pg_catalog.string_agg(CASE WHEN c OPERATOR(pg_catalog.=) 'sketch' THEN pg_catalog.format('csat.rollup(%I.sketch)', alias)
+								  WHEN c OPERATOR(pg_catalog.~~) 'sum\_%' THEN pg_catalog.format('pg_catalog.sum(%I.%I)', alias, c)
+								  ELSE pg_catalog.format('pg_catalog.sum(%I.%I)::pg_catalog.int8', alias, c) END, ', ' ORDER BY o)
+  FROM pg_catalog.unnest('{n,hits,misses,open_n,overdue_n,pending_n,excluded_n,sum_w,sum_wx,sum_wx2,sum_w2,promoters,detractors,sketch}'::text[])
+	   WITH ORDINALITY AS u(c, o)
+$$;
+COMMENT ON FUNCTION csat.kpi_state_sql(text) IS
+'internal: the select list merging the KPI state columns (n .. sketch) of the rows aliased alias: counts and sums added, sketches merged';
+
+-- The statement that recomputes the KPI rollups from the sources: over
+-- everything, or (ranged) the hours in [$2[i], $3[i]) and the days in
+-- [$5[i], $6[i]); $1 time zone, $4 as_of.  Each table's partial states come from
+-- csat.source_kpis (as its owner); returns get channel and segment from their
+-- order (grouped by order_id there).  Per hour, channel and segment into
+-- csat.kpi_rollup_hourly; the breakdown values per day into csat.kpi_rollup_daily
+-- (their totals follow in csat.kpi_rollup_daily_sql).
+CREATE OR REPLACE FUNCTION csat.kpi_rollup_sql(ranged boolean) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	bounds text := CASE WHEN ranged THEN '$2, $3, $4, $5, $6' ELSE 'NULL, NULL, $4, NULL, NULL' END;
+	cols text := 'n, hits, misses, open_n, overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch';
+BEGIN
+	IF NOT EXISTS (SELECT FROM csat.sources) OR NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled) THEN
+		RETURN NULL;
+	END IF;
+	RETURN pg_catalog.format(
+		'WITH p AS MATERIALIZED (SELECT k.* FROM csat.sources s CROSS JOIN LATERAL csat.source_kpis(s.kind, s.source, $1, %1$s) k'
+		' WHERE s.kind OPERATOR(pg_catalog.<>) ''returns''),'
+		' r AS MATERIALIZED (SELECT k.* FROM csat.sources s CROSS JOIN LATERAL csat.source_kpis(s.kind, s.source, $1, %1$s) k'
+		' WHERE s.kind OPERATOR(pg_catalog.=) ''returns''),'
+		' ok AS MATERIALIZED (SELECT DISTINCT ON (o.id) o.id, o.channel, o.segment FROM csat.sources s CROSS JOIN LATERAL'
+		' csat.source_rows(s.kind, s.source, ''order_keys'', NULL, NULL,'
+		' (SELECT pg_catalog.array_agg(DISTINCT r.c) FROM r WHERE r.c IS NOT NULL)) o'
+		' WHERE s.kind OPERATOR(pg_catalog.=) ''orders'' AND EXISTS (SELECT FROM r) ORDER BY o.id, s.source::pg_catalog.oid),'
+		' u AS MATERIALIZED (SELECT p.* FROM p UNION ALL SELECT r.h, coalesce(o.channel, ''unknown''), coalesce(o.segment, ''unknown''), r.b, r.kpi,'
+		' r.n, r.hits, r.misses, r.open_n, r.overdue_n, r.pending_n, r.excluded_n, r.sum_w, r.sum_wx, r.sum_wx2, r.sum_w2,'
+		' r.promoters, r.detractors, r.sketch FROM r LEFT JOIN ok o ON o.id OPERATOR(pg_catalog.=) r.c),'
+		' d AS (INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, %2$s)'
+		' SELECT (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi, 0::pg_catalog.int2, u.c, u.s, u.b, %3$s'
+		' FROM u WHERE u.b IS NOT NULL GROUP BY 1, 2, 4, 5, 6)'
+		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s)'
+		' SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %3$s'
+		' FROM u WHERE u.b IS NULL GROUP BY u.h, u.kpi, u.c, u.s',
+		bounds, cols, csat.kpi_state_sql('u'));
+END $$;
+COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
+'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly and the breakdown rows of csat.kpi_rollup_daily (all periods, or with ranged the hours in [$2[i], $3[i]) and the days in [$5[i], $6[i]); $1 time zone, $4 as_of); NULL without mapped tables or enabled KPIs';
+
+-- The statements that roll csat.kpi_rollup_hourly up into csat.kpi_rollup_daily
+-- (with the totals over channel and segment), and add the totals of the
+-- breakdown rows: over every day, or (ranged) the days of the hour ranges
+-- $2/$3 and the days $4; $1 time zone.
+CREATE OR REPLACE FUNCTION csat.kpi_rollup_daily_sql(ranged boolean) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT ARRAY[
+	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
+		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
+		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi,'
+		' (grouping(h.channel, h.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) 1)::pg_catalog.int2,'
+		' h.channel, h.segment, NULL, %s FROM %s GROUP BY 1, h.kpi, CUBE (h.channel, h.segment)', csat.kpi_state_sql('h'),
+		CASE WHEN ranged THEN 'ROWS FROM (pg_catalog.unnest($2::pg_catalog.timestamptz[]), pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS r(lo, hi) CROSS JOIN LATERAL'
+							  ' (SELECT * FROM csat.kpi_rollup_hourly h WHERE h.period OPERATOR(pg_catalog.>=) r.lo'
+							  ' AND h.period OPERATOR(pg_catalog.<) r.hi OFFSET 0) h'
+			 ELSE 'csat.kpi_rollup_hourly h' END),
+	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
+		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
+		' SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2)::pg_catalog.int2, d.channel, d.segment, d.breakdown, %s'
+		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.=) 0%s'
+		' GROUP BY d.day, d.kpi, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0',
+		csat.kpi_state_sql('d'), CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END)]
+$$;
+COMMENT ON FUNCTION csat.kpi_rollup_daily_sql(boolean) IS
+'internal: builds the two statements csat.refresh() runs after csat.kpi_rollup_sql: csat.kpi_rollup_hourly rolled up into csat.kpi_rollup_daily with the totals over channel and segment, and the totals of the breakdown rows (all days, or the days of the hour ranges $2/$3 and the days $4; $1 time zone)';
+
+-- ---------------------------------------------------------------- the shipped catalogue
+-- The KPIs of the teams' quality plans (docs/kpis.md lists them with their
+-- formulas and targets).  An update replaces the shipped rows nobody edited;
+-- edited ones (modified) and the users' own stay.
+SELECT pg_catalog.set_config('csat.shipping', 'on', true);
+DELETE FROM csat.kpis k WHERE k.origin OPERATOR(pg_catalog.=) 'shipped' AND NOT k.modified;
+INSERT INTO csat.kpis AS k (name, kind, measure, filter, success, value, weight, start_column, stop_column, target,
+						   period_column, breakdown, denominator_kind, scale, higher_is_better, unit, description, origin)
+SELECT v.name, v.kind, v.measure, v.filter, v.success, v.value, v.weight, v.start_column, v.stop_column, v.target,
+	   v.period_column, v.breakdown, v.denominator_kind, coalesce(v.scale, 1), v.higher_is_better, v.unit, v.description, 'shipped'
+  FROM (VALUES
+	-- satisfaction (CSAT answers: scale_max 5, the default)
+	('csat_rate', 'surveys', 'share', 'coalesce(scale_max, 5) = 5', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL::float8, NULL, NULL, NULL, NULL::float8, true, 'fraction',
+	 'CSAT rate (top-2-box): share of answers scoring 4 or 5 on a 1-5 scale (off-scale scores excluded, counted in excluded_n); plans: >= 85-90 %'),
+	('very_satisfied_rate', 'surveys', 'share', 'coalesce(scale_max, 5) = 5', 'CASE WHEN score BETWEEN 1 AND 5 THEN score = 5 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'very satisfied (top-box): share of answers scoring 5 on a 1-5 scale; plans: >= 70 %'),
+	('mean_score', 'surveys', 'mean', 'coalesce(scale_max, 5) = 5', NULL, 'CASE WHEN score BETWEEN 1 AND 5 THEN score END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'score 1-5',
+	 'mean score of the 1-5 answers'),
+	('weighted_score', 'surveys', 'mean', 'coalesce(scale_max, 5) = 5', NULL, 'CASE WHEN score BETWEEN 1 AND 5 THEN score END', 'weight', NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'score 1-5',
+	 'weighted satisfaction over answers: sum(w * score) / sum(w) with each answer''s weight (NULL = 1); plans: +10 % vs the baseline year'),
+	('satisfaction_index', 'surveys', 'weighted_mean', 'coalesce(scale_max, 5) = 5', NULL, 'CASE WHEN score BETWEEN 1 AND 5 THEN score END', NULL, NULL, NULL, NULL, NULL, 'dimension', NULL, NULL, true, 'score 1-5',
+	 'weighted satisfaction index over dimensions: sum(w_d * mean_d) / sum(w_d) with the weights of csat.dimension_weights (logistics, service, product, after-sales...); plans: +10 % vs the baseline year'),
+	('logistics_satisfaction', 'surveys', 'share', 'coalesce(scale_max, 5) = 5 AND dimension = ''logistics''', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'CSAT rate of the answers about delivery (dimension logistics); plans: +10 %'),
+	('service_satisfaction', 'surveys', 'share', 'coalesce(scale_max, 5) = 5 AND dimension = ''service''', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'CSAT rate of the answers about service attitude (dimension service)'),
+	('product_satisfaction', 'surveys', 'share', 'coalesce(scale_max, 5) = 5 AND dimension = ''product''', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'CSAT rate of the answers about product quality (dimension product)'),
+	('return_satisfaction', 'surveys', 'share', 'coalesce(scale_max, 5) = 5 AND dimension IN (''returns'', ''after-sales'')', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'CSAT rate of the answers about returns and after-sales (dimension returns or after-sales); plans: >= 92 %'),
+	('complaint_satisfaction', 'surveys', 'share', 'coalesce(scale_max, 5) = 5 AND dimension = ''complaint''', 'CASE WHEN score BETWEEN 1 AND 5 THEN score >= 4 END', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'CSAT rate of the answers about handled complaints (dimension complaint); plans: >= 90 %'),
+	('nps', 'surveys', 'nps', 'scale_max = 10', NULL, 'score', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'points',
+	 'net promoter score of the 0-10 answers: % promoters (9-10) - % detractors (0-6), from -100 to 100'),
+	('survey_response_rate', 'surveys', 'share', 'sent_at IS NOT NULL',
+	 'CASE WHEN answered_at <= as_of THEN true WHEN as_of - sent_at > interval ''7 days'' THEN false END', NULL, NULL, NULL, NULL, NULL, 'sent_at', NULL, NULL, NULL, true, 'fraction',
+	 'answered surveys / surveys sent, by the hour sent; a survey unanswered for 7 days counts as not answered, a younger one is pending; plans: >= 85 %'),
+	('responses', 'surveys', 'count', 'coalesce(scale_max, 5) = 5 AND score IS NOT NULL', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'answers',
+	 'CSAT answers (1-5 scale) received'),
+	-- orders, logistics
+	('orders', 'orders', 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'orders',
+	 'orders placed'),
+	('delivery_time', 'orders', 'duration', NULL, NULL, NULL, NULL, 'ordered_at', 'delivered_at', NULL, NULL, NULL, NULL, NULL, false, 'seconds',
+	 'delivery time, delivered_at - ordered_at (percentiles and mean of delivered orders; open_n: not delivered yet); plans: -15 % vs the baseline'),
+	('late_delivery_rate', 'orders', 'share', 'promised_at IS NOT NULL',
+	 'CASE WHEN delivered_at <= as_of THEN delivered_at > promised_at WHEN promised_at < as_of THEN true END', NULL, NULL, NULL, NULL, NULL, NULL, 'merchant', NULL, NULL, false, 'fraction',
+	 '(delivered after promised_at + undelivered past promised_at) / (delivered + undelivered past promised_at); orders not yet due are pending, a NULL promised_at is left out; per merchant'),
+	('delivery_exception_rate', 'orders', 'share', 'delivered_at IS NOT NULL OR exception', 'coalesce(exception, false)', NULL, NULL, NULL, NULL, NULL, NULL, 'merchant', NULL, NULL, false, 'fraction',
+	 'delivery exceptions (lost, damaged, delayed) / deliveries (orders delivered or with an exception); per merchant; plans: <= 1.5 %'),
+	('follow_up_rate_48h', 'orders', 'share', 'delivered_at IS NOT NULL',
+	 'CASE WHEN followed_up_at <= as_of THEN followed_up_at - delivered_at <= interval ''48 hours'' WHEN as_of - delivered_at > interval ''48 hours'' THEN false END',
+	 NULL, NULL, NULL, NULL, NULL, 'delivered_at', NULL, NULL, NULL, true, 'fraction',
+	 'deliveries followed up within 48 h / deliveries, by the hour delivered; a delivery younger than 48 h without follow-up is pending; plans: >= 75 %'),
+	('order_coverage', 'orders', 'share', NULL, 'promised_at IS NOT NULL', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'monitoring coverage of orders: share with a promised delivery time, which late_delivery_rate can judge; plans: 100 %'),
+	-- tickets, complaints, service response
+	('tickets', 'tickets', 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 'tickets',
+	 'service tickets opened'),
+	('complaints', 'tickets', 'count', 'is_complaint', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'category', NULL, NULL, false, 'complaints',
+	 'complaints opened, per category (the top complaint reasons)'),
+	('complaint_rate', 'tickets', 'ratio', 'is_complaint', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'orders', 1000, false, 'per 1,000 orders',
+	 'complaints per 1,000 orders (complaints by the ticket''s channel and hour opened, orders by their own); plans: -20 % year over year'),
+	('complaint_handling_rate_24h', 'tickets', 'share', 'is_complaint',
+	 'CASE WHEN resolved_at <= as_of THEN resolved_at - opened_at <= interval ''24 hours'' WHEN as_of - opened_at > interval ''24 hours'' THEN false END',
+	 NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'complaints closed within 24 h / complaints; one still open past 24 h is a miss, a younger open one is pending; plans: >= 90-100 %'),
+	('return_complaint_share', 'tickets', 'share', 'is_complaint', 'coalesce(category = ''returns'', false)', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 'fraction',
+	 'complaints about returns (category returns) / complaints; plans: -20 %'),
+	('repeat_contact_rate', 'tickets', 'share', NULL, 'repeat_contact', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 'fraction',
+	 'tickets whose customer opened another in the 7 days before / tickets (tickets without customer_id are left out)'),
+	('first_response', 'tickets', 'duration', NULL, NULL, NULL, NULL, 'opened_at', 'first_response_at', NULL, NULL, NULL, NULL, NULL, false, 'seconds',
+	 'first response time, first_response_at - opened_at; attainment within the breach of the first_response rows rule per channel and segment (chat <= 3 min, email <= 24 h); plans: attainment >= 95 %'),
+	('resolution', 'tickets', 'duration', NULL, NULL, NULL, NULL, 'opened_at', 'resolved_at', NULL, NULL, NULL, NULL, NULL, false, 'seconds',
+	 'resolution time, resolved_at - opened_at; attainment within the breach of the resolution rows rule, if any'),
+	('complaint_resolution', 'tickets', 'duration', 'is_complaint', NULL, NULL, NULL, 'opened_at', 'resolved_at', 86400, NULL, NULL, NULL, NULL, false, 'seconds',
+	 'resolution time of complaints; attainment within 24 h (open past 24 h: overdue, a miss)'),
+	('resolution_rate', 'tickets', 'share', NULL, 'resolved_at IS NOT NULL', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'resolved tickets / tickets opened; plans: 80 % -> 95 %'),
+	('ticket_coverage', 'tickets', 'share', NULL, 'channel IS NOT NULL', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true, 'fraction',
+	 'monitoring coverage of inquiries: share with a channel, which the per-channel response targets can judge; plans: 100 %'),
+	-- returns
+	('returns', 'returns', 'count', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'reason', NULL, NULL, false, 'returns',
+	 'returns requested, per reason'),
+	('return_processing', 'returns', 'duration', NULL, NULL, NULL, NULL, 'requested_at', 'completed_at', NULL, NULL, NULL, NULL, NULL, false, 'seconds',
+	 'return processing time, completed_at (refund issued) - requested_at; plans: -15 % vs the baseline'),
+	('return_rate', 'returns', 'ratio', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'orders', 1, false, 'fraction',
+	 'returns requested / orders placed (returns by their order''s channel)')
+  ) AS v(name, kind, measure, filter, success, value, weight, start_column, stop_column, target,
+		 period_column, breakdown, denominator_kind, scale, higher_is_better, unit, description)
+ON CONFLICT (name) DO NOTHING;
+SELECT pg_catalog.set_config('csat.shipping', 'off', true);
+
+-- ---------------------------------------------------------------- reading the KPIs
+-- The figures of one state, one formula per measure (95 % two-sided intervals,
+-- z = 1.959964): share Wilson; ratio and count the Poisson score interval of the
+-- count; mean a normal interval with Kish's effective n (sum_w^2 / sum_w2); nps
+-- the trinomial variance; durations: percentiles from the sketch, mean of the
+-- closed items, attainment hits / (hits + misses), no interval.
+CREATE OR REPLACE FUNCTION csat.kpi_figures(measure text, scale float8, n bigint, hits bigint, misses bigint,
+										   sum_w float8, sum_wx float8, sum_wx2 float8, sum_w2 float8,
+										   promoters bigint, detractors bigint, sketch csat.sketch,
+										   OUT value float8, OUT low float8, OUT high float8, OUT p50 float8, OUT p90 float8,
+										   OUT p95 float8, OUT p99 float8, OUT mean float8, OUT attainment float8)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE measure
+		 WHEN 'share' THEN CASE WHEN n > 0 THEN hits::float8 / n::float8 END
+		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * hits::float8 / n::float8 END
+		 WHEN 'count' THEN n::float8
+		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * (promoters - detractors)::float8 / n::float8 END
+		 WHEN 'duration' THEN csat.percentile(sketch, 0.95::float8)
+		 ELSE CASE WHEN sum_w > 0::float8 THEN sum_wx / sum_w END END,
+	   CASE measure
+		 WHEN 'share' THEN CASE WHEN n > 0 THEN csat.wilson_lower(hits, n) END
+		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * GREATEST(0::float8, hits::float8 + 1.920729::float8 - 1.959964::float8 * pg_catalog.sqrt(hits::float8 + 0.960365::float8)) / n::float8 END
+		 WHEN 'count' THEN GREATEST(0::float8, n::float8 + 1.920729::float8 - 1.959964::float8 * pg_catalog.sqrt(n::float8 + 0.960365::float8))
+		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * ((promoters - detractors)::float8 / n::float8
+			 - 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, (promoters + detractors)::float8 / n::float8
+				 - ((promoters - detractors)::float8 / n::float8) ^ 2::float8) / n::float8)) END
+		 WHEN 'duration' THEN NULL::float8
+		 ELSE CASE WHEN sum_w > 0::float8 AND sum_w2 > 0::float8 AND sum_w * sum_w / sum_w2 > 1::float8
+				   THEN sum_wx / sum_w - 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, sum_wx2 / sum_w - (sum_wx / sum_w) ^ 2::float8)
+						/ (sum_w * sum_w / sum_w2 - 1::float8)) END END,
+	   CASE measure
+		 WHEN 'share' THEN CASE WHEN n > 0 THEN csat.wilson_upper(hits, n) END
+		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * (hits::float8 + 1.920729::float8 + 1.959964::float8 * pg_catalog.sqrt(hits::float8 + 0.960365::float8)) / n::float8 END
+		 WHEN 'count' THEN n::float8 + 1.920729::float8 + 1.959964::float8 * pg_catalog.sqrt(n::float8 + 0.960365::float8)
+		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * ((promoters - detractors)::float8 / n::float8
+			 + 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, (promoters + detractors)::float8 / n::float8
+				 - ((promoters - detractors)::float8 / n::float8) ^ 2::float8) / n::float8)) END
+		 WHEN 'duration' THEN NULL::float8
+		 ELSE CASE WHEN sum_w > 0::float8 AND sum_w2 > 0::float8 AND sum_w * sum_w / sum_w2 > 1::float8
+				   THEN sum_wx / sum_w + 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, sum_wx2 / sum_w - (sum_wx / sum_w) ^ 2::float8)
+						/ (sum_w * sum_w / sum_w2 - 1::float8)) END END,
+	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.5::float8) END,
+	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.9::float8) END,
+	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.95::float8) END,
+	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.99::float8) END,
+	   CASE WHEN measure = 'duration' AND n > 0 THEN sum_wx / n::float8 END,
+	   CASE WHEN measure = 'duration' AND hits + misses > 0 THEN hits::float8 / (hits + misses)::float8 END
+$$;
+COMMENT ON FUNCTION csat.kpi_figures(text, float8, bigint, bigint, bigint, float8, float8, float8, float8, bigint, bigint, csat.sketch) IS
+'the figures of a KPI state (csat.kpi_rollup_*): value (share: hits/n; ratio: scale*hits/n; count: n; nps: 100*(promoters-detractors)/n; mean: sum_wx/sum_w; duration: p95), its 95 % interval low/high (share: Wilson; ratio, count: Poisson score interval of the count; mean: normal with Kish''s effective n; nps: trinomial variance; duration: none), and for durations p50/p90/p95/p99 (within the sketch''s 1 % relative accuracy), the mean of closed items and attainment hits/(hits+misses)';
+
+-- the period compared with: mom (an hour or a day with the same one a month
+-- earlier, a week with the one 4 weeks earlier, a month or quarter with the
+-- previous one) or yoy (a year earlier; a week 52 weeks earlier), in zone tz
+CREATE OR REPLACE FUNCTION csat.kpi_shift(grain text, period_start timestamptz, compare text, tz text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT ((period_start AT TIME ZONE tz) - CASE
+		 WHEN grain = 'week' AND compare = 'mom' THEN interval '28 days'
+		 WHEN grain = 'week' THEN interval '364 days'
+		 WHEN grain = 'quarter' AND compare = 'mom' THEN interval '3 months'
+		 WHEN compare = 'mom' THEN interval '1 month'
+		 ELSE interval '1 year' END) AT TIME ZONE tz
+$$;
+COMMENT ON FUNCTION csat.kpi_shift(text, timestamptz, text, text) IS
+'the start of the period a period of the grain is compared with: mom (hour, day: a month earlier; week: 4 weeks earlier; month: the previous month; quarter: the previous quarter) or yoy (a year earlier; week: 52 weeks earlier), on the wall clock of time zone tz';
+
+-- The states of every grain: hours (totals over channel and segment added up
+-- here), days, and weeks, months and quarters rolled up from the days.
+CREATE OR REPLACE VIEW csat.kpi_states AS
+-- (the hours' totals by plain GROUP BYs, not grouping sets: a query's filter on
+-- grain, period_start or kpi then reaches every branch)
+SELECT 'hour'::text AS grain, h.period AS period_start, h.kpi, h.totals, h.channel, h.segment, h.breakdown,
+	   h.n, h.hits, h.misses, h.open_n, h.overdue_n, h.pending_n, h.excluded_n, h.sum_w, h.sum_wx, h.sum_wx2, h.sum_w2,
+	   h.promoters, h.detractors, h.sketch
+  FROM csat.kpi_rollup_hourly h
+UNION ALL
+SELECT 'hour', h.period, h.kpi, 3::int2, h.channel, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
+	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
+	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.channel
+UNION ALL
+SELECT 'hour', h.period, h.kpi, 5::int2, NULL, h.segment, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
+	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
+	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.segment
+UNION ALL
+SELECT 'hour', h.period, h.kpi, 7::int2, NULL, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
+	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
+	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi
+UNION ALL
+SELECT 'day', (d.day::timestamp AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)), d.kpi, d.totals, d.channel, d.segment, d.breakdown,
+	   d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n, d.excluded_n, d.sum_w, d.sum_wx, d.sum_wx2, d.sum_w2,
+	   d.promoters, d.detractors, d.sketch
+  FROM csat.kpi_rollup_daily d
+UNION ALL
+SELECT g.grain, (pg_catalog.date_trunc(g.grain, d.day::timestamp) AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)),
+	   d.kpi, d.totals, d.channel, d.segment, d.breakdown,
+	   sum(d.n)::bigint, sum(d.hits)::bigint, sum(d.misses)::bigint, sum(d.open_n)::bigint, sum(d.overdue_n)::bigint,
+	   sum(d.pending_n)::bigint, sum(d.excluded_n)::bigint, sum(d.sum_w), sum(d.sum_wx), sum(d.sum_wx2), sum(d.sum_w2),
+	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch)
+  FROM csat.kpi_rollup_daily d CROSS JOIN (VALUES ('week'::text), ('month'), ('quarter')) g(grain)
+ GROUP BY g.grain, pg_catalog.date_trunc(g.grain, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown;
+COMMENT ON VIEW csat.kpi_states IS
+'the mergeable KPI states of csat.kpi_rollup_hourly/daily at every grain (hour, day, week, month, quarter; periods start on the wall clock of csat.rollup_state.timezone, weeks on Monday), with the totals over channel, segment and breakdown value (NULL there; totals = grouping(channel, segment, breakdown)); csat.kpi_values computes the figures from them';
+
+-- the weight of a dimension on a day (csat.dimension_weights; 1 for every
+-- dimension while the table is empty, 0 for a dimension it does not list)
+CREATE OR REPLACE FUNCTION csat.dimension_weight(dimension text, day date) RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN NOT EXISTS (SELECT FROM csat.dimension_weights) THEN 1::float8
+			ELSE coalesce((SELECT w.weight FROM csat.dimension_weights w
+							WHERE w.dimension = dimension_weight.dimension AND w.valid_from <= dimension_weight.day
+							ORDER BY w.valid_from DESC LIMIT 1), 0::float8) END
+$$;
+COMMENT ON FUNCTION csat.dimension_weight(text, date) IS
+'the weight of a survey dimension on a day: the csat.dimension_weights row with the latest valid_from on or before it; 0 for a dimension the table does not list; 1 for every dimension while the table is empty';
+
+-- the weighted satisfaction index of a weighted_mean KPI: sum(w_d * mean_d) /
+-- sum(w_d) over the dimension rows of the same period and scope
+CREATE OR REPLACE FUNCTION csat.kpi_index(grain text, period_start timestamptz, kpi text, totals int2, channel text, segment text)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT sum(q.w * q.m) / nullif(sum(q.w), 0::float8)
+  FROM (SELECT x.sum_wx / x.sum_w AS m,
+			   csat.dimension_weight(x.breakdown, (kpi_index.period_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date) AS w
+		  FROM csat.kpi_states x
+		 WHERE x.grain = kpi_index.grain AND x.period_start = kpi_index.period_start AND x.kpi = kpi_index.kpi
+		   AND x.totals = kpi_index.totals - 1::int2 AND x.breakdown IS NOT NULL AND x.sum_w > 0::float8
+		   AND x.channel IS NOT DISTINCT FROM kpi_index.channel AND x.segment IS NOT DISTINCT FROM kpi_index.segment) q
+$$;
+COMMENT ON FUNCTION csat.kpi_index(text, timestamptz, text, smallint, text, text) IS
+'the weighted satisfaction index of a weighted_mean KPI in one period and scope: sum(w_d * mean_d) / sum(w_d) over its dimension rows, weights from csat.dimension_weight on the period''s first day; NULL at the hour grain (dimensions are kept per day)';
+
+CREATE OR REPLACE VIEW csat.kpi_values AS
+SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
+	   v.value, k.n, f.low, f.high,
+	   CASE WHEN d.measure = 'duration' THEN coalesce(d.target, rr.breach) ELSE r.breach END AS target,
+	   CASE WHEN r.name IS NULL THEN NULL::csat.level
+			WHEN d.measure = 'share' THEN csat.rate_check(k.hits, k.n, r.warning, r.breach, r.higher_is_worse, r.min_samples, r.confidence)
+			WHEN k.n >= r.min_samples THEN csat.threshold_check(
+				CASE WHEN d.measure <> 'duration' THEN v.value
+					 WHEN r.statistic = 'p50' THEN f.p50 WHEN r.statistic = 'p90' THEN f.p90
+					 WHEN r.statistic = 'p99' THEN f.p99 WHEN r.statistic = 'mean' THEN f.mean
+					 WHEN r.statistic = 'attainment' THEN f.attainment ELSE f.p95 END,
+				r.warning, r.breach, r.higher_is_worse) END AS level,
+	   v.value - vm.value AS mom, v.value - vy.value AS yoy, v.value - fb.value AS vs_baseline,
+	   CASE WHEN vm.value > 0::float8 THEN (v.value - vm.value) / vm.value END AS mom_pct,
+	   CASE WHEN vy.value > 0::float8 THEN (v.value - vy.value) / vy.value END AS yoy_pct,
+	   CASE WHEN fb.value > 0::float8 THEN (v.value - fb.value) / fb.value END AS vs_baseline_pct,
+	   f.p50, f.p90, f.p95, f.p99, f.mean, f.attainment,
+	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
+	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n
+  FROM csat.kpi_states k
+  JOIN csat.kpis d ON d.name = k.kpi
+  CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
+									  k.promoters, k.detractors, k.sketch) f
+  CROSS JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL
+								  THEN csat.kpi_index(k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment)
+								  ELSE f.value END AS value) v
+  LEFT JOIN csat.kpi_states m ON m.grain = k.grain AND m.kpi = k.kpi AND m.totals = k.totals
+	   AND coalesce(m.channel, '') = coalesce(k.channel, '') AND coalesce(m.segment, '') = coalesce(k.segment, '')
+	   AND coalesce(m.breakdown, '') = coalesce(k.breakdown, '')
+	   AND m.period_start = csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
+  LEFT JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
+								 WHEN d.measure = 'weighted_mean' AND m.breakdown IS NULL
+								 THEN csat.kpi_index(m.grain, m.period_start, m.kpi, m.totals, m.channel, m.segment)
+								 ELSE (csat.kpi_figures(d.measure, d.scale, m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2,
+														m.promoters, m.detractors, m.sketch)).value END AS value) vm ON true
+  LEFT JOIN csat.kpi_states y ON y.grain = k.grain AND y.kpi = k.kpi AND y.totals = k.totals
+	   AND coalesce(y.channel, '') = coalesce(k.channel, '') AND coalesce(y.segment, '') = coalesce(k.segment, '')
+	   AND coalesce(y.breakdown, '') = coalesce(k.breakdown, '')
+	   AND y.period_start = csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
+  LEFT JOIN LATERAL (SELECT CASE WHEN y.kpi IS NULL THEN NULL::float8
+								 WHEN d.measure = 'weighted_mean' AND y.breakdown IS NULL
+								 THEN csat.kpi_index(y.grain, y.period_start, y.kpi, y.totals, y.channel, y.segment)
+								 ELSE (csat.kpi_figures(d.measure, d.scale, y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2,
+														y.promoters, y.detractors, y.sketch)).value END AS value) vy ON true
+  LEFT JOIN (SELECT b.kpi, b.totals, b.channel, b.segment, b.breakdown,
+					sum(b.n)::bigint AS n, sum(b.hits)::bigint AS hits, sum(b.misses)::bigint AS misses,
+					sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx, sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2,
+					sum(b.promoters)::bigint AS promoters, sum(b.detractors)::bigint AS detractors, csat.rollup(b.sketch) AS sketch
+			   FROM csat.kpi_rollup_daily b JOIN csat.settings s ON b.day BETWEEN s.baseline_start AND s.baseline_end
+			  GROUP BY 1, 2, 3, 4, 5) b
+	   ON b.kpi = k.kpi AND b.totals = k.totals AND coalesce(b.channel, '') = coalesce(k.channel, '')
+	   AND coalesce(b.segment, '') = coalesce(k.segment, '') AND coalesce(b.breakdown, '') = coalesce(k.breakdown, '')
+  LEFT JOIN LATERAL csat.kpi_figures(d.measure, d.scale, b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2,
+									 b.promoters, b.detractors, b.sketch) fb ON d.measure <> 'weighted_mean' OR k.breakdown IS NOT NULL
+  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic
+					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
+						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
+					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
+  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
+						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
+					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr
+	   ON d.measure = 'duration' AND d.target IS NULL;
+COMMENT ON VIEW csat.kpi_values IS
+'every KPI of csat.kpis (enabled when last refreshed) per grain (hour, day, week, month, quarter), period, channel, segment and breakdown value, in long form for BI tools and alerting; NULL in channel, segment or breakdown = the total over it (''unknown'' = the source had no value); read from the rollups kept by csat.refresh()';
+DO $$
+DECLARE
+	c text[];
+BEGIN
+	FOREACH c SLICE 1 IN ARRAY ARRAY[
+		['grain', 'hour, day, week (Monday), month or quarter'],
+		['period_start', 'start of the period, on the wall clock of the csat time zone'],
+		['kpi', 'csat.kpis.name'],
+		['channel', 'channel; NULL = total over channels'],
+		['segment', 'customer segment; NULL = total over segments'],
+		['breakdown_by', 'the KPI''s breakdown column (NULL: none)'],
+		['breakdown', 'value of the breakdown column (per day and longer grains); NULL = total over the values'],
+		['value', 'the KPI: share and ratio as fractions (ratio times its scale), nps in points, count, mean, duration p95 in seconds, weighted_mean the index over dimensions'],
+		['n', 'items counted (ratio: denominator rows; duration: closed items)'],
+		['low', 'lower end of the 95 % two-sided interval of value (csat.kpi_figures), NULL where the measure has none'],
+		['high', 'upper end of that interval'],
+		['target', 'durations: the KPI''s target or the matching rows rule''s breach (seconds); other measures: the breach of the matching kpi rule'],
+		['level', 'ok, warning or breach from the matching csat.rules rule of applies_to kpi: shares by csat.rate_check (Wilson bound, min_samples), other measures by csat.threshold_check on value (durations: the rule''s statistic, default p95) once n reaches min_samples'],
+		['mom', 'value minus the value of the compared period (csat.kpi_shift mom)'],
+		['yoy', 'value minus the value a year earlier (a week: 52 weeks)'],
+		['vs_baseline', 'value minus its value over the baseline days of csat.settings'],
+		['mom_pct', 'mom relative to the earlier value (a fraction; NULL when that is <= 0)'],
+		['yoy_pct', 'yoy relative to the earlier value (NULL when that is <= 0)'],
+		['vs_baseline_pct', 'vs_baseline relative to the baseline value (NULL when that is <= 0)'],
+		['p50', 'durations: median of the closed items, seconds'],
+		['p90', 'durations: 90th percentile, seconds'],
+		['p95', 'durations: 95th percentile, seconds'],
+		['p99', 'durations: 99th percentile, seconds'],
+		['mean', 'durations: mean of the closed items, seconds'],
+		['attainment', 'durations: closed within target / (closed + open past target); open items younger than the target are pending, not counted'],
+		['open_n', 'durations: items still open at the refresh''s as_of'],
+		['overdue_n', 'durations: open items past the target']] LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_values.%I IS %L', c[1], c[2]);
+	END LOOP;
+END $$;
+GRANT SELECT ON csat.kpi_values, csat.kpi_states TO @extowner@ WITH GRANT OPTION;
