@@ -148,7 +148,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON csat.sources TO regress_csat_a;
 GRANT INSERT ON csat.changes TO regress_csat_a;
 GRANT SELECT ON csat.settings TO regress_csat_b;
 GRANT SELECT, INSERT, UPDATE, DELETE ON csat.changes, csat.rollup_hourly, csat.rollup_daily,
-      csat.rollup_state, csat.refresh_log TO regress_csat_b;
+      csat.rollup_state, csat.refresh_log, csat.kpi_rollup_hourly, csat.kpi_rollup_daily TO regress_csat_b;
 SET ROLE regress_csat_a;
 CREATE TABLE a_orders (order_id int, ordered_at timestamptz);
 INSERT INTO a_orders SELECT g, '2024-01-01 00:00+00'::timestamptz + g * interval '20 min' FROM generate_series(1, 10) g;

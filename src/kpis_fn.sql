@@ -288,6 +288,8 @@ BEGIN
 	END IF;
 
 	FOR g IN SELECT p.pc, p.breakdown FROM csat.kpi_parts(kind) p GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST LOOP
+		-- a period column this table does not map: none of its rows has a period
+		CONTINUE WHEN NOT m OPERATOR(pg_catalog.?) g.pc;
 		aggs := ''; vals := '';
 		FOR k IN SELECT p.kpi, p.role, p.d FROM csat.kpi_parts(kind) p
 				  WHERE p.pc OPERATOR(pg_catalog.=) g.pc AND p.breakdown IS NOT DISTINCT FROM g.breakdown ORDER BY p.kpi, p.role LOOP
@@ -398,8 +400,8 @@ BEGIN
 			-- ranged: the rows whose period column falls in [$2[i], $3[i]) (a window
 			-- over the customer's tickets needs the 7 days before them too)
 			CASE WHEN NOT ranged THEN ''
-				 WHEN need_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) (SELECT pg_catalog.min(l) FROM pg_catalog.unnest(%2$s) l)'
-					' OPERATOR(pg_catalog.-) ''7 days''::pg_catalog.interval', m OPERATOR(pg_catalog.->>) 'opened_at', lo)
+				 WHEN need_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) ((SELECT pg_catalog.min(l.l) FROM pg_catalog.unnest(%2$s) l(l))'
+					' OPERATOR(pg_catalog.-) ''7 days''::pg_catalog.interval)', m OPERATOR(pg_catalog.->>) 'opened_at', lo)
 				 ELSE pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
 					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) g.pc, lo, hi) END,
 			CASE WHEN ranged AND need_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
@@ -407,7 +409,7 @@ BEGIN
 			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END);
 		stmts := stmts || expr;
 	END LOOP;
-	RETURN pg_catalog.array_to_string(stmts, ' UNION ALL ');
+	RETURN nullif(pg_catalog.array_to_string(stmts, ' UNION ALL '), '');
 END $$;
 COMMENT ON FUNCTION csat.kpi_source_sql(text, regclass, boolean) IS
 'internal: the statement csat.source_kpis runs, as the table''s owner, to compute the partial states of every enabled KPI over one table mapped as kind ($1 time zone, $2/$3 hour ranges when ranged, $5 as_of); NULL when no enabled KPI reads the kind';
@@ -696,6 +698,29 @@ SELECT g.grain, (pg_catalog.date_trunc(g.grain, d.day::timestamp) AT TIME ZONE (
  GROUP BY g.grain, pg_catalog.date_trunc(g.grain, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown;
 COMMENT ON VIEW csat.kpi_states IS
 'the mergeable KPI states of csat.kpi_rollup_hourly/daily at every grain (hour, day, week, month, quarter; periods start on the wall clock of csat.rollup_state.timezone, weeks on Monday), with the totals over channel, segment and breakdown value (NULL there; totals = grouping(channel, segment, breakdown)); csat.kpi_values computes the figures from them';
+
+DO $$
+DECLARE
+	c text[];
+BEGIN
+	FOREACH c SLICE 1 IN ARRAY ARRAY[
+		['grain', 'hour, day, week (Monday), month or quarter'],
+		['period_start', 'start of the period, on the wall clock of the csat time zone'],
+		['kpi', 'csat.kpis.name'],
+		['totals', 'grouping(channel, segment, breakdown): 4 total over channels, 2 over segments, 1 over breakdown values'],
+		['channel', 'channel; NULL = total over channels'],
+		['segment', 'customer segment; NULL = total over segments'],
+		['breakdown', 'value of the KPI''s breakdown column; NULL = total over the values (or no breakdown)'],
+		['n', 'state: rows counted (csat.kpi_rollup_hourly)'], ['hits', 'state: successes, numerator rows, attained items'],
+		['misses', 'state: items late or open past the target'], ['open_n', 'state: items open at as_of'],
+		['overdue_n', 'state: open items past the target'], ['pending_n', 'state: items whose state changes with time'],
+		['excluded_n', 'state: rows covered but not countable'], ['sum_w', 'state: sum of weights'],
+		['sum_wx', 'state: sum of weight * value'], ['sum_wx2', 'state: sum of weight * value^2'],
+		['sum_w2', 'state: sum of weight^2'], ['promoters', 'state: NPS answers 9-10'],
+		['detractors', 'state: NPS answers 0-6'], ['sketch', 'state: sketch of the closed items'' durations']] LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_states.%I IS %L', c[1], c[2]);
+	END LOOP;
+END $$;
 
 -- the weight of a dimension on a day (csat.dimension_weights; 1 for every
 -- dimension while the table is empty, 0 for a dimension it does not list)

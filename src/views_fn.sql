@@ -647,6 +647,7 @@ DECLARE
 	q text;
 	res csat.refresh_log;
 	pending timestamptz[];
+	ticket_hours timestamptz[];
 	dlo timestamptz[];
 	dhi timestamptz[];
 	at timestamptz := coalesce(as_of, pg_catalog.now());
@@ -666,8 +667,9 @@ BEGIN
 	WITH d AS (DELETE FROM csat.changes RETURNING kind, hour)
 	SELECT rebuild OR coalesce(pg_catalog.bool_or(d.hour IS NULL), false),
 		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL),
-		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) 'orders:returns')
-	  INTO rebuild, utc_hours, order_hours FROM d;
+		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) 'orders:returns'),
+		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) 'tickets')
+	  INTO rebuild, utc_hours, order_hours, ticket_hours FROM d;
 	-- a Citus distributed or reference source has no change tracking (csat.map_source
 	-- installs none): rebuild everything while one is mapped
 	IF NOT rebuild AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
@@ -692,10 +694,10 @@ BEGIN
 	END IF;
 	-- a repeat contact looks 7 days back: a ticket written moves the flags of the
 	-- customer's tickets of the 7 days after it
-	IF NOT rebuild AND utc_hours IS NOT NULL AND EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND
+	IF NOT rebuild AND ticket_hours IS NOT NULL AND EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND
 		pg_catalog.concat_ws(' ', k.filter, k.success, k.value, k.weight, k.denominator_filter) OPERATOR(pg_catalog.~) 'repeat_contact') THEN
 		SELECT utc_hours OPERATOR(pg_catalog.||) pg_catalog.array_agg(DISTINCT g) INTO utc_hours
-		  FROM (SELECT DISTINCT c.hour FROM pg_catalog.unnest(utc_hours) c(hour)) c,
+		  FROM pg_catalog.unnest(ticket_hours) c(hour),
 			   pg_catalog.generate_series(c.hour OPERATOR(pg_catalog.+) interval '1 hour', c.hour OPERATOR(pg_catalog.+) interval '7 days', interval '1 hour') g;
 	END IF;
 	-- periods holding items whose state changes with time (open within their
