@@ -133,7 +133,8 @@ CREATE COLLATION public.mycoll FROM "C";
 CREATE SEQUENCE public.s;
 CREATE TABLE public.t (a int);
 SET search_path = public, pg_catalog;
-SELECT pg_temp.full_err('surveys', 'f(score)');
+-- (the detail differs between majors)
+SELECT pg_temp.chk('surveys', 'f(score)');
 SELECT pg_temp.full_err('surveys', 'public.f(score)');
 SELECT pg_temp.chk('surveys', 'score === 4');
 SELECT pg_temp.chk('surveys', 'score OPERATOR(public.===) 4');

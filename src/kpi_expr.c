@@ -58,15 +58,22 @@ typedef struct KpiCheck
 
 static List *deparse_context(KpiCheck *st);
 
-/* Refuse the expression (22023), naming what is wrong in msg. */
+/* Refuse the expression (22023), naming what is wrong in msg; hint may be NULL. */
 static void
-refuse(KpiCheck *st, const char *msg)
+refuse_hint(KpiCheck *st, const char *msg, const char *hint)
 {
 	st->own_error = true;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s", msg),
-			 errdetail("Expression: %s", st->expr)));
+			 errdetail("Expression: %s", st->expr),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+static void
+refuse(KpiCheck *st, const char *msg)
+{
+	refuse_hint(st, msg, NULL);
 }
 
 /* The columns of kind from csat.kpi_columns(), in order; 22023 for an unknown kind. */
@@ -322,7 +329,9 @@ refuse_function(KpiCheck *st, Node *node)
 	}
 	if (!IsA(node, FuncExpr) && !IsA(node, CoerceViaIO) && get_func_namespace(funcid) != PG_CATALOG_NAMESPACE)
 		what = psprintf("%s (function %s)", what, format_procedure(funcid));
-	refuse(st, psprintf("%s %s", what, why));
+	refuse_hint(st, psprintf("%s %s", what, why),
+				func_volatile(funcid) != PROVOLATILE_IMMUTABLE ?
+				"Results must not depend on the clock, the time zone or the database: to compare timestamps, compare their difference with an interval." : NULL);
 }
 
 /* Walker over the transformed expression: refuses everything not explicitly safe. */
