@@ -143,6 +143,12 @@ SELECT pg_temp.chk('surveys', 'x.score::public.mydomain > 0');
 SELECT pg_temp.chk('tickets', $$channel COLLATE public.mycoll < 'm'$$);
 SELECT pg_temp.chk('tickets', $$channel COLLATE "C" < 'm'$$);
 RESET search_path;
+-- a temporary type is found (pg_temp is searched after pg_catalog) but refused
+CREATE DOMAIN pg_temp.mytemp AS int;
+SELECT regexp_replace(pg_temp.chk('surveys', 'score::mytemp > 0'), 'pg_temp_[0-9]+', 'pg_temp_N') AS chk;
+-- a temporary type named like a pg_catalog one does not shadow it
+CREATE DOMAIN pg_temp.int4 AS text;
+SELECT pg_temp.chk('surveys', 'score::int4 > 0');
 -- not immutable, or not a scalar function
 SELECT pg_temp.full_err('surveys', $$table_to_xml('pg_authid', true, true, '') IS NOT NULL$$);
 SELECT pg_temp.chk('tickets', 'opened_at < now()');
@@ -152,6 +158,7 @@ SELECT pg_temp.chk('tickets', 'opened_at::text > ''2026''');
 SELECT pg_temp.chk('surveys', 'random() > 0.5');
 SELECT pg_temp.chk('surveys', 'pg_sleep(1) IS NULL');
 SELECT pg_temp.chk('surveys', 'generate_series(1, 2) > score');
+SELECT pg_temp.chk('surveys', 'generate_series(1, 2)', 'numeric');
 SELECT pg_temp.chk('surveys', '(SELECT 1) > score');
 SELECT pg_temp.chk('surveys', 'EXISTS (SELECT 1)');
 SELECT pg_temp.chk('surveys', 'score IN (SELECT a FROM public.t)');
@@ -269,5 +276,13 @@ SELECT count(*) AS accepted_not_fixed_point FROM built_out
 SELECT count(*) AS accepted_bad FROM built_out
  WHERE r !~ '^[0-9A-Z]{5}: ' AND r ~ '(now|random|to_char|format|concat|pg_typeof|row_to_json|date_trunc|\$1)';
 
--- after every error, the session's search_path is as it was
+-- after every error, the session's settings are as they were
 SHOW search_path;
+-- and after a call that succeeds
+SET datestyle = 'SQL, DMY';
+SET intervalstyle = 'sql_standard';
+SET extra_float_digits = 0;
+SET search_path = public, pg_temp;
+SELECT csat.kpi_expression('surveys', 'score >= 4', 'boolean');
+SELECT current_setting('search_path') AS search_path, current_setting('datestyle') AS datestyle,
+       current_setting('intervalstyle') AS intervalstyle, current_setting('extra_float_digits') AS extra_float_digits;
