@@ -437,6 +437,29 @@ deparse_context(KpiCheck *st)
 	return deparse_context_for_plan_tree(pstmt, list_make1(pstrdup(KPI_ALIAS)));
 }
 
+/*
+ * The parser's message, with "check constraint(s)" (the expression kind the
+ * expression is transformed as) read as what it is: a KPI expression.
+ */
+static const char *
+parser_message(const char *msg)
+{
+	static const char *const suffix[][2] = {
+		{" in check constraints", " in KPI expressions"},
+		{" in check constraint", " in a KPI expression"},
+	};
+	size_t		len = strlen(msg);
+
+	for (size_t i = 0; i < lengthof(suffix); i++)
+	{
+		size_t		n = strlen(suffix[i][0]);
+
+		if (len >= n && strcmp(msg + len - n, suffix[i][0]) == 0)
+			return psprintf("%.*s%s", (int) (len - n), msg, suffix[i][1]);
+	}
+	return msg;
+}
+
 static bool
 numeric_type(Oid type)
 {
@@ -511,7 +534,7 @@ csat_kpi_expression(PG_FUNCTION_ARGS)
 		/* the position would point into the caller's statement: drop it */
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid KPI expression: %s", edata->message),
+				 errmsg("invalid KPI expression: %s", parser_message(edata->message)),
 				 edata->detail ? errdetail("%s\nExpression: %s", edata->detail, st.expr)
 				 : errdetail("Expression: %s", st.expr),
 				 edata->hint ? errhint("%s", edata->hint) : 0));
