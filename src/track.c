@@ -218,7 +218,11 @@ csat_track_change(PG_FUNCTION_ARGS)
 		 * catalogue places this kind's rows by (follow-up by delivered_at,
 		 * response rate by sent_at...)
 		 */
-		if (SPI_execute_with_args(csat_sql("SELECT DISTINCT s.columns OPERATOR(pg_catalog.->>) k.period_column"
+		/* (a database not yet updated from 0.4 has no catalogue) */
+		bool		has_kpis = OidIsValid(get_relname_relid("kpis", nsp));
+
+		if (has_kpis &&
+			SPI_execute_with_args(csat_sql("SELECT DISTINCT s.columns OPERATOR(pg_catalog.->>) k.period_column"
 										   " FROM @extschema@.sources s JOIN @extschema@.kpis k"
 										   " ON k.kind OPERATOR(pg_catalog.=) s.kind AND k.enabled"
 										   " WHERE s.kind OPERATOR(pg_catalog.=) $1"
@@ -226,7 +230,7 @@ csat_track_change(PG_FUNCTION_ARGS)
 										   " AND k.period_column IS NOT NULL"),
 								  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading csat.kpis failed");
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; has_kpis && i < SPI_processed; i++)
 		{
 			char	   *col = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 			AttrNumber	a = col ? get_attnum(RelationGetRelid(rel), col) : InvalidAttrNumber;

@@ -694,7 +694,9 @@ BEGIN
 	END IF;
 	-- a repeat contact looks 7 days back: a ticket written moves the flags of the
 	-- customer's tickets of the 7 days after it
-	IF NOT rebuild AND ticket_hours IS NOT NULL AND EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND
+	IF NOT rebuild AND ticket_hours IS NOT NULL
+	   AND EXISTS (SELECT FROM csat.sources s WHERE s.kind OPERATOR(pg_catalog.=) 'tickets' AND s.columns OPERATOR(pg_catalog.?) 'customer_id')
+	   AND EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND
 		pg_catalog.concat_ws(' ', k.filter, k.success, k.value, k.weight, k.denominator_filter) OPERATOR(pg_catalog.~) 'repeat_contact') THEN
 		SELECT utc_hours OPERATOR(pg_catalog.||) pg_catalog.array_agg(DISTINCT g) INTO utc_hours
 		  FROM pg_catalog.unnest(ticket_hours) c(hour),

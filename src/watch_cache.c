@@ -223,11 +223,20 @@ load_cache(uint64 gen)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	if (SPI_execute(csat_sql("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
-							  " notify, calendar FROM @extschema@.rules r WHERE enabled"
-							  " AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND (r.calendar IS NULL"
-							  " OR EXISTS (SELECT FROM @extschema@.calendars c"
-							  " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"),
+	/*
+	 * only the rules that judge rows (0.5: applies_to; a database not yet
+	 * updated from 0.4 has no such column, and every rule judges rows)
+	 */
+	if (SPI_execute(csat_sql(get_attnum(rules_relid, "applies_to") != InvalidAttrNumber
+							 ? "SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
+							   " notify, calendar FROM @extschema@.rules r WHERE enabled"
+							   " AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND (r.calendar IS NULL"
+							   " OR EXISTS (SELECT FROM @extschema@.calendars c"
+							   " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"
+							 : "SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
+							   " notify, calendar FROM @extschema@.rules r WHERE enabled AND (r.calendar IS NULL"
+							   " OR EXISTS (SELECT FROM @extschema@.calendars c"
+							   " WHERE c.name OPERATOR(pg_catalog.=) r.calendar))"),
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.rules failed");
 	for (uint64 i = 0; i < SPI_processed; i++)

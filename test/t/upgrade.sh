@@ -86,7 +86,9 @@ SELECT csat.refresh(true);
 SQL
 snapshot() {
 	psql -qXAt -v ON_ERROR_STOP=1 -d up_data <<'SQL'
-SELECT 'rules', count(*), md5(string_agg(r::text, ',' ORDER BY name)) FROM csat.rules r;
+-- (the columns rules had before 0.5, which adds applies_to and statistic)
+SELECT 'rules', count(*), md5(string_agg((r.name, r.metric, r.segment, r.channel, r.warning, r.breach, r.higher_is_worse,
+       r.unit, r.calendar, r.notify, r.enabled, r.min_samples, r.confidence)::text, ',' ORDER BY name)) FROM csat.rules r;
 SELECT 'calendars', count(*), md5(string_agg(c::text, ',' ORDER BY name)) FROM csat.calendars c;
 SELECT 'hours', count(*), md5(string_agg(h::text, ',' ORDER BY isodow)) FROM csat.calendar_hours h;
 SELECT 'watches', count(*), md5(string_agg(w::text, ',' ORDER BY source, metric)) FROM csat.watches w;
