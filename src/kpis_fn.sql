@@ -227,13 +227,14 @@ DECLARE
 	stmts text[] := '{}';
 	lo text;
 	hi text;
+	der text;
 	f text;
 	i int := 0;
 	need_repeat boolean;
 	cscope text;
 	sscope text;
 	bexpr text;
-	st text; sp text; d text; age text; tgt text; isopen text; closed text;
+	st text; sp text; d text; age text; tgt text;
 	v text; w text; ok text;
 	zero text := '0::pg_catalog.int8';
 	fzero text := '0::pg_catalog.float8';
@@ -290,21 +291,27 @@ BEGIN
 	FOR g IN SELECT p.pc, p.breakdown FROM csat.kpi_parts(kind) p GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST LOOP
 		-- a period column this table does not map: none of its rows has a period
 		CONTINUE WHEN NOT m OPERATOR(pg_catalog.?) g.pc;
-		aggs := ''; vals := '';
+		aggs := ''; vals := ''; der := '';
 		FOR k IN SELECT p.kpi, p.role, p.d FROM csat.kpi_parts(kind) p
 				  WHERE p.pc OPERATOR(pg_catalog.=) g.pc AND p.breakdown IS NOT DISTINCT FROM g.breakdown ORDER BY p.kpi, p.role LOOP
 			i := i + 1;
 			f := CASE WHEN k.role = 'denominator' THEN (k.d).denominator_filter ELSE (k.d).filter END;
-			f := CASE WHEN f IS NULL THEN 'true' ELSE '(' || f || ')' END;
+			-- the row's figures are computed once per row (columns k<i>_*), then aggregated
+			IF f IS NULL THEN
+				f := 'true';
+			ELSE
+				der := der || pg_catalog.format(', coalesce(%s, false) AS k%s_f', f, i);
+				f := pg_catalog.format('x.k%s_f', i);
+			END IF;
 			-- one aggregate per field of csat.kpi_partial, in its order (n .. sketch)
 			IF k.role = 'denominator' THEN
 				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %s) AS a%s_n', f, i);
 				vals := pg_catalog.format('%L, g.a%s_n, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL::csat.sketch',
 					k.kpi, i, zero, zero, zero, zero, zero, zero, fzero, fzero, fzero, fzero, zero, zero);
 			ELSIF (k.d).measure IN ('share') THEN
-				expr := '(' || (k.d).success || ')';
-				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s IS NOT NULL) AS a%3$s_n,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s) AS a%3$s_h, pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s IS NULL) AS a%3$s_x', f, expr, i);
+				der := der || pg_catalog.format(', %s AS k%s_s', (k.d).success, i);
+				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s IS NOT NULL) AS a%2$s_n,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s) AS a%2$s_h, pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s IS NULL) AS a%2$s_x', f, i);
 				-- a success that reads as_of and cannot tell yet is pending, else excluded
 				IF (k.d).success OPERATOR(pg_catalog.~) 'as_of' THEN
 					vals := pg_catalog.format('%L, g.a%2$s_n, g.a%2$s_h, %3$s, %3$s, %3$s, g.a%2$s_x, %3$s', k.kpi, i, zero);
@@ -319,6 +326,9 @@ BEGIN
 			ELSIF (k.d).measure IN ('mean', 'weighted_mean', 'nps') THEN
 				v := '(' || (k.d).value || ')::pg_catalog.float8';
 				w := CASE WHEN (k.d).weight IS NULL THEN '1::pg_catalog.float8' ELSE 'coalesce((' || (k.d).weight || ')::pg_catalog.float8, 1::pg_catalog.float8)' END;
+				der := der || pg_catalog.format(', %s AS k%s_v, %s AS k%s_w', v, i, w, i);
+				v := pg_catalog.format('x.k%s_v', i);
+				w := pg_catalog.format('x.k%s_w', i);
 				IF (k.d).measure = 'nps' THEN
 					ok := pg_catalog.format('coalesce(%1$s OPERATOR(pg_catalog.>=) 0::pg_catalog.float8 AND %1$s OPERATOR(pg_catalog.<=) 10::pg_catalog.float8, false)', v);
 				ELSE
@@ -361,20 +371,26 @@ BEGIN
 					   AND (kind <> 'returns' OR (r.channel IS NULL AND r.segment IS NULL));
 					tgt := coalesce(tgt, 'NULL::pg_catalog.float8');
 				END IF;
-				isopen := pg_catalog.format('(%1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of))', st, sp);
-				closed := pg_catalog.format('(%1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of)', st, sp);
+				-- per row: c closed (stop by as_of), o open, d duration (closed), a age (open), t target
+				der := der || pg_catalog.format(
+					', (%1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of) AS k%6$s_c,'
+					' (%1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of)) AS k%6$s_o,'
+					' CASE WHEN %1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of THEN %3$s END AS k%6$s_d,'
+					' CASE WHEN %1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of) THEN %4$s END AS k%6$s_a,'
+					' %5$s AS k%6$s_t, %2$s IS NOT NULL AS k%6$s_hs, %1$s IS NULL AS k%6$s_ns',
+					st, sp, d, age, tgt, i);
 				aggs := aggs || pg_catalog.format(
-					'pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0) AS a%7$s_n,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0 AND %4$s OPERATOR(pg_catalog.<=) %6$s) AS a%7$s_h,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND ((%2$s AND %4$s OPERATOR(pg_catalog.>) %6$s) OR (%3$s AND %5$s OPERATOR(pg_catalog.>) %6$s))) AS a%7$s_m,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s) AS a%7$s_o,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s AND %5$s OPERATOR(pg_catalog.>) %6$s) AS a%7$s_od,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %3$s AND (%9$s IS NOT NULL OR coalesce(%5$s OPERATOR(pg_catalog.<=) %6$s, false))) AS a%7$s_p,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND (%8$s IS NULL OR (%2$s AND %4$s OPERATOR(pg_catalog.<) 0))) AS a%7$s_x,'
-					' coalesce(pg_catalog.sum(%4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0), 0) AS a%7$s_wx,'
-					' coalesce(pg_catalog.sum(%4$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0), 0) AS a%7$s_wx2,'
-					' csat.sla_sketch(%4$s) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 0) AS a%7$s_s',
-					f, closed, isopen, d, age, tgt, i, st, sp);
+					'pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0) AS a%2$s_n,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0 AND x.k%2$s_d OPERATOR(pg_catalog.<=) x.k%2$s_t) AS a%2$s_h,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND (x.k%2$s_d OPERATOR(pg_catalog.>) x.k%2$s_t OR x.k%2$s_a OPERATOR(pg_catalog.>) x.k%2$s_t)) AS a%2$s_m,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_o) AS a%2$s_o,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_a OPERATOR(pg_catalog.>) x.k%2$s_t) AS a%2$s_od,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_o AND (x.k%2$s_hs OR coalesce(x.k%2$s_a OPERATOR(pg_catalog.<=) x.k%2$s_t, false))) AS a%2$s_p,'
+					' pg_catalog.count(*) FILTER (WHERE %1$s AND (x.k%2$s_ns OR x.k%2$s_d OPERATOR(pg_catalog.<) 0)) AS a%2$s_x,'
+					' coalesce(pg_catalog.sum(x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0), 0) AS a%2$s_wx,'
+					' coalesce(pg_catalog.sum(x.k%2$s_d OPERATOR(pg_catalog.*) x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0), 0) AS a%2$s_wx2,'
+					' csat.sla_sketch(x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0) AS a%2$s_s',
+					f, i);
 				vals := pg_catalog.format('%1$L, g.a%2$s_n, g.a%2$s_h, g.a%2$s_m, g.a%2$s_o, g.a%2$s_od, g.a%2$s_p, g.a%2$s_x,'
 					' g.a%2$s_n::pg_catalog.float8, g.a%2$s_wx, g.a%2$s_wx2, g.a%2$s_n::pg_catalog.float8, %3$s, %3$s, g.a%2$s_s', k.kpi, i, zero);
 			END IF;
@@ -391,7 +407,7 @@ BEGIN
 		parts := '{}';
 		expr := pg_catalog.format(
 			'SELECT g.h, g.c, g.s, g.b, v.* FROM (SELECT pg_catalog.date_trunc(%11$L, x.%1$I, $1) AS h, %2$s AS c, %3$s AS s, %4$s AS b, %5$s'
-			' FROM (SELECT %6$s FROM %7$s t%8$s) x%9$s WHERE x.%1$I IS NOT NULL GROUP BY 1, 2, 3, 4) g'
+			' FROM (SELECT x.*%12$s FROM (SELECT %6$s FROM %7$s t%8$s) x%9$s WHERE x.%1$I IS NOT NULL) x GROUP BY 1, 2, 3, 4) g'
 			' CROSS JOIN LATERAL (VALUES %10$s) v(kpi, n, hits, misses, open_n, overdue_n, pending_n, excluded_n,'
 			' sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
 			' WHERE v.n OPERATOR(pg_catalog.+) v.hits OPERATOR(pg_catalog.+) v.misses OPERATOR(pg_catalog.+) v.open_n'
@@ -406,7 +422,7 @@ BEGIN
 					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) g.pc, lo, hi) END,
 			CASE WHEN ranged AND need_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
 					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', g.pc, lo, hi) ELSE '' END,
-			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END);
+			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END, der);
 		stmts := stmts || expr;
 	END LOOP;
 	RETURN nullif(pg_catalog.array_to_string(stmts, ' UNION ALL '), '');
@@ -445,6 +461,11 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	bounds text := CASE WHEN ranged THEN '$2, $3, $4, $5, $6' ELSE 'NULL, NULL, $4, NULL, NULL' END;
 	cols text := 'n, hits, misses, open_n, overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch';
+	-- one table per kind and no ratio within a kind: each (hour, KPI, channel,
+	-- segment) comes from one row of one table, and needs no merging
+	unique_rows boolean := NOT EXISTS (SELECT FROM csat.sources s WHERE s.kind OPERATOR(pg_catalog.<>) 'returns'
+										 GROUP BY s.kind HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)
+		AND NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND k.denominator_kind OPERATOR(pg_catalog.=) k.kind);
 BEGIN
 	IF NOT EXISTS (SELECT FROM csat.sources) OR NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled) THEN
 		RETURN NULL;
@@ -458,16 +479,22 @@ BEGIN
 		' csat.source_rows(s.kind, s.source, ''order_keys'', NULL, NULL,'
 		' (SELECT pg_catalog.array_agg(DISTINCT r.c) FROM r WHERE r.c IS NOT NULL)) o'
 		' WHERE s.kind OPERATOR(pg_catalog.=) ''orders'' AND EXISTS (SELECT FROM r) ORDER BY o.id, s.source::pg_catalog.oid),'
-		' u AS MATERIALIZED (SELECT p.* FROM p UNION ALL SELECT r.h, coalesce(o.channel, ''unknown''), coalesce(o.segment, ''unknown''), r.b, r.kpi,'
+		' ru AS MATERIALIZED (SELECT r.h, coalesce(o.channel, ''unknown'') AS c, coalesce(o.segment, ''unknown'') AS s, r.b, r.kpi,'
 		' r.n, r.hits, r.misses, r.open_n, r.overdue_n, r.pending_n, r.excluded_n, r.sum_w, r.sum_wx, r.sum_wx2, r.sum_w2,'
 		' r.promoters, r.detractors, r.sketch FROM r LEFT JOIN ok o ON o.id OPERATOR(pg_catalog.=) r.c),'
 		' d AS (INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, %2$s)'
 		' SELECT (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi, 0::pg_catalog.int2, u.c, u.s, u.b, %3$s'
-		' FROM u WHERE u.b IS NOT NULL GROUP BY 1, 2, 4, 5, 6)'
-		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s)'
-		' SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %3$s'
-		' FROM u WHERE u.b IS NULL GROUP BY u.h, u.kpi, u.c, u.s',
-		bounds, cols, csat.kpi_state_sql('u'));
+		' FROM (SELECT p.* FROM p WHERE p.b IS NOT NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NOT NULL) u GROUP BY 1, 2, 4, 5, 6)'
+		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s) %4$s',
+		bounds, cols, csat.kpi_state_sql('u'),
+		CASE WHEN unique_rows
+			 THEN pg_catalog.format('SELECT p.h, p.kpi, 1::pg_catalog.int2, p.c, p.s, NULL, %1$s FROM p WHERE p.b IS NULL'
+									' UNION ALL SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %2$s FROM ru u'
+									' WHERE u.b IS NULL GROUP BY u.h, u.kpi, u.c, u.s',
+									'p.' || pg_catalog.replace(cols, ', ', ', p.'), csat.kpi_state_sql('u'))
+			 ELSE pg_catalog.format('SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %s'
+									' FROM (SELECT p.* FROM p WHERE p.b IS NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NULL) u'
+									' GROUP BY u.h, u.kpi, u.c, u.s', csat.kpi_state_sql('u')) END);
 END $$;
 COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
 'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly and the breakdown rows of csat.kpi_rollup_daily (all periods, or with ranged the hours in [$2[i], $3[i]) and the days in [$5[i], $6[i]); $1 time zone, $4 as_of); NULL without mapped tables or enabled KPIs';
@@ -479,20 +506,22 @@ COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
 CREATE OR REPLACE FUNCTION csat.kpi_rollup_daily_sql(ranged boolean) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT ARRAY[
+	-- the days' rows per channel and segment, from the hours
 	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
 		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi,'
-		' (grouping(h.channel, h.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) 1)::pg_catalog.int2,'
-		' h.channel, h.segment, NULL, %s FROM %s GROUP BY 1, h.kpi, CUBE (h.channel, h.segment)', csat.kpi_state_sql('h'),
+		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %s'
+		' FROM %s GROUP BY 1, h.kpi, h.channel, h.segment', csat.kpi_state_sql('h'),
 		CASE WHEN ranged THEN 'ROWS FROM (pg_catalog.unnest($2::pg_catalog.timestamptz[]), pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS r(lo, hi) CROSS JOIN LATERAL'
 							  ' (SELECT * FROM csat.kpi_rollup_hourly h WHERE h.period OPERATOR(pg_catalog.>=) r.lo'
 							  ' AND h.period OPERATOR(pg_catalog.<) r.hi OFFSET 0) h'
 			 ELSE 'csat.kpi_rollup_hourly h' END),
+	-- their totals over channel and segment, and those of the breakdown values
 	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
 		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-		' SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2)::pg_catalog.int2, d.channel, d.segment, d.breakdown, %s'
-		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.=) 0%s'
-		' GROUP BY d.day, d.kpi, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0',
+		' SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
+		' d.channel, d.segment, d.breakdown, %s'
+		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%s'
+		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0',
 		csat.kpi_state_sql('d'), CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END)]
 $$;
 COMMENT ON FUNCTION csat.kpi_rollup_daily_sql(boolean) IS
