@@ -67,8 +67,12 @@
 
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;   -- one process, so random() is deterministic
-SET jit = off;                             -- compiling these one-off statements costs more than it saves
 SET synchronous_commit = off;
+-- below ~200k orders, compiling these one-off statements costs more than it saves
+SELECT (:scale)::float8 < 0.2 AS small_scale \gset
+\if :small_scale
+SET jit = off;
+\endif
 DROP SCHEMA IF EXISTS :"schema" CASCADE;
 CREATE SCHEMA :"schema";
 SET search_path = :"schema", pg_catalog;
@@ -261,18 +265,18 @@ FROM params p,
                                [1 + width_bucket(hu(id, 21), ARRAY[0.30, 0.45, 0.55, 0.70, 0.88])] END AS topic) x,
      -- account questions name no order, half of the other ones neither
      LATERAL (SELECT topic <> 'account' AND (topic <> 'other' OR hu(id, 24) < 0.5) AS has_order) y;
--- repeat contacts: 10 % of the tickets come back to a ticket opened in the 7 days
--- before (one up to ~3 days' worth of tickets earlier): same customer, order and topic
-UPDATE tickets t SET order_id = e.order_id, customer_id = e.customer_id, topic = e.topic
-  FROM (SELECT id, lag(id, 1 + floor(hu(id, 25) * greatest(1, p.n_tickets * 3 / 395.0))::int) OVER (ORDER BY created, id) AS earlier
-          FROM tickets, params p) l
-  JOIN tickets e ON e.id = l.earlier
- WHERE t.id = l.id AND hu(t.id, 26) < 0.10 AND e.created > t.created - interval '7 days';
-
 -- the indexes a platform would have anyway; csat's refresh reads by time ranges
 CREATE INDEX ON orders (created_at);
 CREATE INDEX ON tickets (created);
 ANALYZE orders, tickets;   -- (the look-ups below need their statistics)
+-- repeat contacts: 10 % of the tickets come back to the latest ticket opened up to 6
+-- days before them (so within 7 days): same customer, order and topic
+UPDATE tickets t SET order_id = e.order_id, customer_id = e.customer_id, topic = e.topic
+  FROM tickets r,
+       LATERAL (SELECT e.created, e.order_id, e.customer_id, e.topic FROM tickets e
+                 WHERE e.created <= r.created - hu(r.id, 25) * interval '6 days' AND e.id <> r.id
+                 ORDER BY e.created DESC LIMIT 1) e
+ WHERE t.id = r.id AND hu(r.id, 26) < 0.10 AND e.created > r.created - interval '7 days';
 -- survey invitations are sent after a delivery or a resolved ticket: look those up
 -- (by the orders' created_at, and by this index, which goes again afterwards)
 CREATE INDEX tickets_resolved_tmp ON tickets ((CASE WHEN complaint THEN 'complaint' WHEN topic = 'returns' THEN 'returns' ELSE 'service' END),
@@ -337,12 +341,12 @@ FROM (-- the answers
                            + (CASE WHEN hu(id, 48) < 0.6 THEN 8 + 16 * hu(id, 49)
                                    ELSE least(23.99, greatest(0, 20 + 2.5 * hgauss(id, 50))) END) * interval '1 hour' AS x) h
       OFFSET 0) a  -- (each row's values computed once, not at each use below)
-     -- the delivery (a day or so before the invitation) or the resolved ticket (minutes
+     -- the delivery (a day or two before the invitation) or the resolved ticket (minutes
      -- to hours before) it follows, of the same channel and segment
-     -- (the latest order placed 2 days before that and delivered by then)
+     -- (the latest order placed 3 days before that and delivered by then)
      LEFT JOIN LATERAL (SELECT o.id FROM orders o
                          WHERE a.dim IN ('logistics', 'product') AND o.sales_channel = a.ch AND o.customer_segment = a.seg
-                           AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '2 days'
+                           AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '3 days'
                            AND o.delivered_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour'
                          ORDER BY o.created_at DESC LIMIT 1) eo ON true
      LEFT JOIN LATERAL (SELECT t.id, t.order_id FROM tickets t
