@@ -341,11 +341,12 @@ FROM (-- the answers
                            + (CASE WHEN hu(id, 48) < 0.6 THEN 8 + 16 * hu(id, 49)
                                    ELSE least(23.99, greatest(0, 20 + 2.5 * hgauss(id, 50))) END) * interval '1 hour' AS x) h
       OFFSET 0) a  -- (each row's values computed once, not at each use below)
-     -- the delivery (a day or two before the invitation) or the resolved ticket (minutes
-     -- to hours before) it follows, of the same channel and segment
-     -- (the latest order placed 3 days before that and delivered by then)
+     -- the delivery (a day or two before the invitation: the latest order of the same
+     -- segment placed 3 days before and delivered by then; the answer may come in
+     -- through another sales channel) or the resolved ticket (minutes to hours before,
+     -- of the same contact channel and segment) it follows
      LEFT JOIN LATERAL (SELECT o.id FROM orders o
-                         WHERE a.dim IN ('logistics', 'product') AND o.sales_channel = a.ch AND o.customer_segment = a.seg
+                         WHERE a.dim IN ('logistics', 'product') AND o.customer_segment = a.seg
                            AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '3 days'
                            AND o.delivered_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour'
                          ORDER BY o.created_at DESC LIMIT 1) eo ON true
