@@ -68,14 +68,14 @@
 SET client_min_messages = warning;
 SET max_parallel_workers_per_gather = 0;   -- one process, so random() is deterministic
 SET synchronous_commit = off;
--- below ~200k orders, compiling these one-off statements costs more than it saves
-SELECT (:scale)::float8 < 0.2 AS small_scale \gset
-\if :small_scale
-SET jit = off;
-\endif
 DROP SCHEMA IF EXISTS :"schema" CASCADE;
 CREATE SCHEMA :"schema";
 SET search_path = :"schema", pg_catalog;
+-- below ~200k orders, compiling these one-off statements costs more than it saves
+SELECT (:scale)::float8 < 0.2::float8 AS small_scale \gset
+\if :small_scale
+SET jit = off;
+\endif
 
 -- parameters as a one-row table, so every statement below reads the same values
 CREATE TABLE params AS
@@ -297,7 +297,7 @@ CREATE TABLE surveys (
 INSERT INTO surveys (id, answered_at, score, scale_max, weight, dimension, channel, segment, order_id, invited_at, ticket_id)
 SELECT a.id, a.answered_at, a.score, a.scale_max,
        CASE a.dim WHEN 'logistics' THEN 0.30 WHEN 'service' THEN 0.30 WHEN 'product' THEN 0.25 ELSE 0.15 END,
-       a.dim, a.ch, a.seg, coalesce(eo.id, et.order_id), a.sent_at, et.id
+       a.dim, a.ch, a.seg, e.order_id, a.sent_at, e.ticket_id
 FROM (-- the answers
       SELECT s.id, s.ts AS answered_at, sc.score, sc.scale_max, dd.dim, c.ch,
              CASE WHEN vip THEN 'vip' ELSE 'regular' END AS seg,
@@ -345,17 +345,18 @@ FROM (-- the answers
      -- segment placed 3 days before and delivered by then; the answer may come in
      -- through another sales channel) or the resolved ticket (minutes to hours before,
      -- of the same contact channel and segment) it follows
-     LEFT JOIN LATERAL (SELECT o.id FROM orders o
-                         WHERE a.dim IN ('logistics', 'product') AND o.customer_segment = a.seg
-                           AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '3 days'
-                           AND o.delivered_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour'
-                         ORDER BY o.created_at DESC LIMIT 1) eo ON true
-     LEFT JOIN LATERAL (SELECT t.id, t.order_id FROM tickets t
-                         WHERE a.dim IN ('service', 'returns', 'complaint')
-                           AND (CASE WHEN complaint THEN 'complaint' WHEN topic = 'returns' THEN 'returns' ELSE 'service' END) = a.dim
-                           AND t.channel = a.ch AND t.segment = a.seg
-                           AND t.resolved_at <= a.sent_at - (10 + 350 * a.u) * interval '1 minute'
-                         ORDER BY t.resolved_at DESC LIMIT 1) et ON true;
+     LEFT JOIN LATERAL ((SELECT o.id AS order_id, NULL::bigint AS ticket_id FROM orders o
+                          WHERE a.dim IN ('logistics', 'product') AND o.customer_segment = a.seg
+                            AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '3 days'
+                            AND o.delivered_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour'
+                          ORDER BY o.created_at DESC LIMIT 1)
+                        UNION ALL
+                        (SELECT t.order_id, t.id FROM tickets t
+                          WHERE a.dim IN ('service', 'returns', 'complaint')
+                            AND (CASE WHEN complaint THEN 'complaint' WHEN topic = 'returns' THEN 'returns' ELSE 'service' END) = a.dim
+                            AND t.channel = a.ch AND t.segment = a.seg
+                            AND t.resolved_at <= a.sent_at - (10 + 350 * a.u) * interval '1 minute'
+                          ORDER BY t.resolved_at DESC LIMIT 1)) e ON true;
 DROP INDEX tickets_resolved_tmp;
 
 CREATE TABLE returns (
