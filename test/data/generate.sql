@@ -187,7 +187,7 @@ SELECT id, ts, ts + promise,
        -- half of a merchant's orders are in its main category, the rest spread (skewed)
        CASE WHEN hu(id, 1) < 0.5 THEN p.main_category[mi]
             ELSE (ARRAY['fashion', 'electronics', 'home & kitchen', 'beauty', 'grocery', 'sports', 'toys', 'books', 'pet supplies'])
-                 [1 + width_bucket(hu(id, 2), ARRAY[0.24, 0.41, 0.55, 0.66, 0.76, 0.84, 0.90, 0.95])] END,
+                 [1 + width_bucket(hu(id, 2), ARRAY[0.24, 0.41, 0.55, 0.66, 0.76, 0.84, 0.90, 0.95]::float8[])] END,
        customer_of(id, p.n_orders),
        -- the after-sales follow-up: 80 % within 48 h of delivery, 12 % later, 8 % never
        CASE WHEN ts + dt * interval '1 second' < p.end_ts AND hu(id, 5) >= 0.08
@@ -260,9 +260,10 @@ FROM params p,
                      -- the reason: complaints are mostly about delivery and returns
                      CASE WHEN complaint
                           THEN (ARRAY['delivery', 'returns', 'product quality', 'payment', 'account', 'other'])
-                               [1 + width_bucket(hu(id, 21), ARRAY[0.38, 0.65, 0.83, 0.90, 0.93])]
+                               [1 + width_bucket(hu(id, 21), ARRAY[0.38, 0.65, 0.83, 0.90, 0.93]::float8[])]
                           ELSE (ARRAY['delivery', 'returns', 'product quality', 'payment', 'account', 'other'])
-                               [1 + width_bucket(hu(id, 21), ARRAY[0.30, 0.45, 0.55, 0.70, 0.88])] END AS topic) x,
+                               [1 + width_bucket(hu(id, 21), ARRAY[0.30, 0.45, 0.55, 0.70, 0.88]::float8[])] END AS topic
+              OFFSET 0) x,  -- (computed once, not at each use)
      -- account questions name no order, half of the other ones neither
      LATERAL (SELECT topic <> 'account' AND (topic <> 'other' OR hu(id, 24) < 0.5) AS has_order) y;
 -- the indexes a platform would have anyway; csat's refresh reads by time ranges
@@ -335,7 +336,7 @@ FROM (-- the answers
       FROM params p,
            LATERAL (SELECT p.n_surveys + g AS id FROM generate_series(1, p.n_unanswered) g) g,
            LATERAL (SELECT (ARRAY['logistics', 'service', 'product', 'returns', 'complaint'])
-                           [1 + width_bucket(hu(id, 42), ARRAY[0.25, 0.50, 0.75, 0.875])] AS dim,
+                           [1 + width_bucket(hu(id, 42), ARRAY[0.25, 0.50, 0.75, 0.875]::float8[])] AS dim,
                            CASE WHEN hu(id, 46) < 0.02 THEN (p.peak::timestamp AT TIME ZONE 'UTC')
                                 ELSE date_trunc('day', p.start_ts, 'UTC') + (1 + floor(hu(id, 47) * 395)) * interval '1 day' END
                            + (CASE WHEN hu(id, 48) < 0.6 THEN 8 + 16 * hu(id, 49)
