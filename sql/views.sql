@@ -66,13 +66,13 @@ SELECT pg_temp.err($$SELECT csat.map_source('orders', 'shop.foreign_orders')$$);
 RESET ROLE;
 
 -- ---- good mappings: two orders tables (one with its own column names), all kinds
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id":"id","ordered_at":"created_at","exception":"has_exception","channel":"sales_channel","segment":"customer_segment"}');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id":"id","ordered_at":"created_at","exception":"has_exception","channel":"sales_channel","segment":"customer_segment","category":"product_category","followed_up_at":"follow_up_at"}');
 SELECT csat.map_source('orders', 'shop.orders_b');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id":"id","opened_at":"created","first_response_at":"first_reply_at","is_complaint":"complaint"}');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id":"id","opened_at":"created","first_response_at":"first_reply_at","is_complaint":"complaint","category":"topic","agent":"assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at":"invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id":"id","completed_at":"refunded_at"}');
 -- mapping again replaces (same result, still one row per table)
-SELECT csat.map_source('surveys', 'shop.surveys', '{"score":"score"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"score":"score","sent_at":"invited_at"}');
 SELECT kind, source, columns FROM csat.sources ORDER BY kind, source::text;
 -- the standard views: columns, types, security_invoker, comments
 SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod)
@@ -130,6 +130,7 @@ s AS (SELECT (s.answered_at AT TIME ZONE tz.z)::date AS d, c.ch, c.sg,
              100.0 * (count(*) FILTER (WHERE s.scale_max = 10 AND s.score >= 9) - count(*) FILTER (WHERE s.scale_max = 10 AND s.score <= 6))
                  / nullif(count(*) FILTER (WHERE s.scale_max = 10), 0) AS nps
         FROM shop.surveys s, tz, LATERAL (VALUES (s.channel, s.segment), ('all', s.segment), (s.channel, 'all'), ('all', 'all')) c(ch, sg)
+       WHERE s.answered_at IS NOT NULL   -- (invitations not answered: in no day)
        GROUP BY 1, 2, 3),
 r AS (SELECT (r.requested_at AT TIME ZONE tz.z)::date AS d, c.ch, c.sg, count(*) AS returns
         FROM shop.returns r
@@ -285,7 +286,7 @@ CREATE FUNCTION evil.coalesce_text(text, text) RETURNS boolean LANGUAGE sql AS $
 CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.coalesce_text);
 CREATE TABLE before_evil AS SELECT * FROM csat.kpi_daily;
 SET search_path = evil, public;
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at":"invited_at"}');
 SELECT full_rebuild FROM csat.refresh();
 RESET search_path;
 SELECT count(*) AS changed_rows FROM (

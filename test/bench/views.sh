@@ -32,9 +32,9 @@ echo "data generated in $(printf %.1f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 psql >/dev/null <<'SQL'
 CREATE EXTENSION csat;
 INSERT INTO csat.settings (timezone) VALUES ('UTC');
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 CREATE SCHEMA bench;
 CREATE TABLE bench.t (what text, ms float8);
@@ -51,13 +51,13 @@ END $$;
 -- 1 % new rows of every kind in the last 7 days (ids above the existing ones)
 CREATE FUNCTION bench.add_one_percent(round int) RETURNS void LANGUAGE sql AS $$
 INSERT INTO shop.orders SELECT 10000000 * round + g, e.end_ts - random() * interval '7 days', e.end_ts + interval '2 days', NULL, false,
-       'app', CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END, 'm01'
+       'app', CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END, 'm01', 'fashion', g, NULL
   FROM shop.params e, generate_series(1, (e.n_orders / 100)::int) g;
 INSERT INTO shop.tickets SELECT 10000000 * round + g, g, x, x + random() * interval '10 minutes', NULL, g % 5 = 0,
-       (ARRAY['chat','email','phone'])[1 + g % 3], 'normal', 'regular'
+       (ARRAY['chat','email','phone'])[1 + g % 3], 'normal', 'regular', 'delivery', 'Ada', g
   FROM shop.params e, generate_series(1, (e.n_tickets / 100)::int) g, LATERAL (SELECT e.end_ts - random() * interval '7 days' AS x) t;
-INSERT INTO shop.surveys SELECT 10000000 * round + g, e.end_ts - random() * interval '7 days', 1 + g % 5, 5, 0.3, 'service', 'chat', 'regular', g
-  FROM shop.params e, generate_series(1, (e.n_surveys / 100)::int) g;
+INSERT INTO shop.surveys SELECT 10000000 * round + g, x, 1 + g % 5, 5, 0.3, 'service', 'chat', 'regular', g, x - interval '1 hour', NULL
+  FROM shop.params e, generate_series(1, (e.n_surveys / 100)::int) g, LATERAL (SELECT e.end_ts - random() * interval '7 days' AS x) t;
 INSERT INTO shop.returns SELECT 10000000 * round + g, g, e.end_ts - random() * interval '7 days', NULL, 'late'
   FROM shop.params e, generate_series(1, (e.n_returns / 100)::int) g;
 $$;
@@ -76,7 +76,7 @@ WITH o AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS d, count(*) AS orders
                   sum(weight * score) FILTER (WHERE scale_max = 5) / sum(weight) FILTER (WHERE scale_max = 5) AS weighted,
                   100.0 * (count(*) FILTER (WHERE scale_max = 10 AND score >= 9) - count(*) FILTER (WHERE scale_max = 10 AND score <= 6))
                       / nullif(count(*) FILTER (WHERE scale_max = 10), 0) AS nps
-             FROM shop.surveys GROUP BY 1)
+             FROM shop.surveys WHERE answered_at IS NOT NULL GROUP BY 1)
 SELECT o.d, o.orders, t.complaints::float8 / o.orders AS complaint_rate, s.csat_rate, s.weighted, s.nps,
        t.frt, t.res, o.dl, o.late_rate
   FROM o LEFT JOIN t USING (d) LEFT JOIN s USING (d);

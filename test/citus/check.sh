@@ -474,9 +474,9 @@ SQL
 SET citus.enable_unsafe_triggers = on;
 INSERT INTO csat.settings (timezone, baseline_start, baseline_end) VALUES ('Asia/Kolkata', '2026-01-01', '2026-01-31')
 ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone, baseline_start = EXCLUDED.baseline_start, baseline_end = EXCLUDED.baseline_end;
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 SQL
 	done

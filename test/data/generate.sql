@@ -4,8 +4,9 @@
 --   psql -v scale=1 -v end_ts="'2026-11-22 12:00+00'" -f test/data/generate.sql
 --
 -- Variables (all optional):
---   scale   multiplies every row count; 1 = 1M orders, 300k tickets, 200k survey
---           answers, 30k returns (0.01 gives a 10k-order version for tests)
+--   scale   multiplies every row count; 1 = 1M orders, 300k tickets, 200k answered
+--           survey answers (plus ~30k unanswered invitations), 30k returns (0.01 gives
+--           a 10k-order version for tests)
 --   end_ts  a timestamptz literal in quotes: the data covers the 395 days (13 months)
 --           before it; default: now() truncated to the hour
 --   schema  where the tables go (default shop); it is dropped and recreated
@@ -17,18 +18,37 @@
 -- csat's standard names (created_at, first_reply_at, refunded_at...), so that the
 -- mapping has something to do.
 --
+-- The columns added for csat 0.5 (categories, customers, follow-ups, agents, survey
+-- invitations and links) draw from a hash of the row id (hu() below), not from
+-- random(): the random() sequence, and so every column that existed before, stays as
+-- it was (only orders.merchant is re-drawn, from its same random() value).
+--
 -- Shape of the data:
 --   orders   sales channels app / web / mini, VIP (10 %) and regular customers, an
 --            evening-heavy daily curve, 8x the volume on the peak day; delivery times
 --            log-normal (median ~2 days, VIP faster), promised in 3 days (VIP 2),
---            1.2 % delivery exceptions, recent orders not delivered yet
+--            1.2 % delivery exceptions, recent orders not delivered yet; 20 merchants
+--            of skewed size, m07 and m13 much worse on late deliveries and exceptions
+--            (the overall rates are unchanged); 9 product categories (skewed, each
+--            merchant with a main one); customers: 2/3 of the orders by one-time
+--            buyers, 1/3 by ~n/11 repeat customers; the after-sales follow-up call:
+--            80 % within 48 h of delivery, 12 % later, 8 % never (table merchants
+--            keeps each merchant's size and factors: what a ranking should find)
 --   tickets  contact channels chat (55 %) / email (25 %) / phone (20 %), each with its
 --            own log-normal first-response time (chat median 45 s, phone 80 s, email
 --            3 h; VIP about twice as fast); on the peak day chat and phone slow down
---            ~25x; 20 % are complaints; 2 % never answered, 8 % never resolved
---   surveys  70 % CSAT answers on 1-5, 30 % NPS answers on 0-10, four dimensions with
---            weights (logistics .30, service .30, product .25, after-sales .15),
---            scores worse on the peak day and for late orders' period
+--            ~25x; 20 % are complaints; 2 % never answered, 8 % never resolved;
+--            category (complaints mostly delivery and returns), 36 agents in three
+--            channel teams (set once answered), the order's customer (account
+--            questions name no order); 10 % are repeat contacts: the same customer and
+--            order as a ticket opened in the 7 days before
+--   surveys  70 % CSAT answers on 1-5, 30 % NPS answers on 0-10, dimensions with
+--            weights (logistics .30, service .30, product .25, returns and complaint
+--            .15), scores worse on the peak day and for late orders' period, returns
+--            lower than the rest; every invitation is sent (sent_at) after a delivery
+--            (logistics, product: order_id) or after a ticket was resolved (service,
+--            returns, complaint: ticket_id, complaint answers from complaint
+--            tickets); ~87 % are answered, the rest have answered_at and score NULL
 --   returns  linked to delivered orders, processing time log-normal (median ~2 days),
 --            5 % still open
 \set ON_ERROR_STOP on
@@ -51,6 +71,11 @@ SET synchronous_commit = off;
 DROP SCHEMA IF EXISTS :"schema" CASCADE;
 CREATE SCHEMA :"schema";
 SET search_path = :"schema", pg_catalog;
+-- below ~200k orders, compiling these one-off statements costs more than it saves
+SELECT (:scale)::float8 < 0.2::float8 AS small_scale \gset
+\if :small_scale
+SET jit = off;
+\endif
 
 -- parameters as a one-row table, so every statement below reads the same values
 CREATE TABLE params AS
@@ -59,7 +84,8 @@ SELECT (:end_ts)::timestamptz AS end_ts,
        greatest(1, round(1000000 * (:scale)::float8))::bigint AS n_orders,
        greatest(1, round(300000 * (:scale)::float8))::bigint AS n_tickets,
        greatest(1, round(200000 * (:scale)::float8))::bigint AS n_surveys,
-       greatest(1, round(30000 * (:scale)::float8))::bigint AS n_returns;
+       greatest(1, round(30000 * (:scale)::float8))::bigint AS n_returns,
+       round(30000 * (:scale)::float8)::bigint AS n_unanswered;
 \if :{?peak}
 ALTER TABLE params ADD COLUMN peak date;
 UPDATE params SET peak = (:peak)::date;
@@ -90,6 +116,55 @@ FROM params p,
                              ELSE least(23.99, greatest(0, 20 + 2.5 * gauss())) END) * interval '1 hour' AS x) t
 $$;
 
+-- a uniform draw in [0, 1) from a hash of a row id and a salt: the 0.5 columns use it
+-- so that the random() sequence (and every older column) stays as it was
+CREATE FUNCTION hu(k bigint, salt bigint) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT (hashint8extended(k, salt) & 9007199254740991)::float8 / 9007199254740992 $$;
+-- a standard normal from hashes (Box-Muller)
+CREATE FUNCTION hgauss(k bigint, salt bigint) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT sqrt(-2 * ln(1 - hu(k, salt))) * cos(2 * pi() * hu(k, salt + 1000)) $$;
+
+-- an order's customer: 36 % of the orders come from a pool of repeat customers (about
+-- 4 orders each, a few with many more), the others each from a one-time buyer
+CREATE FUNCTION customer_of(order_id bigint, n_orders bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+SELECT CASE WHEN hu(order_id, 3) < 0.36
+            THEN 1 + floor(greatest(1, round(n_orders * 0.09)) * hu(order_id, 4) ^ 1.5)::bigint
+            ELSE greatest(1, round(n_orders * 0.09))::bigint + order_id END
+$$;
+
+-- merchants: size weight, factors on their late-delivery and exception odds (m07 and
+-- m13 are the bad ones) and a main product category.  Lateness and exceptions are
+-- drawn as before; the merchant is then drawn given them (Bayes: P(m | late) ~ weight *
+-- late_factor...), which gives each merchant its own late and exception rates and
+-- keeps the overall ones.
+CREATE TABLE merchants AS
+SELECT i::int AS i, 'm' || lpad(i::text, 2, '0') AS merchant, size_weight, late_factor, exception_factor, main_category
+FROM unnest(ARRAY[12, 10, 9, 8, 7, 6, 6, 5, 5, 4, 4, 3.5, 3.5, 3, 3, 2.5, 2, 2, 1.5, 1.5]::float8[],
+            ARRAY[1, 1, 1, 1, 1, 1, 2.2, 1, 1, 1, 1, 1, 1.7, 1, 1, 1, 1, 1, 1, 1]::float8[],
+            ARRAY[1, 1, 1, 1, 1, 1, 3.5, 1, 1, 1, 1, 1, 2.5, 1, 1, 1, 1, 1, 1, 1]::float8[],
+            ARRAY['fashion', 'electronics', 'home & kitchen', 'fashion', 'beauty', 'grocery', 'electronics',
+                  'sports', 'home & kitchen', 'toys', 'books', 'fashion', 'home & kitchen', 'beauty', 'pet supplies',
+                  'electronics', 'grocery', 'sports', 'toys', 'books'])
+     WITH ORDINALITY AS m(size_weight, late_factor, exception_factor, main_category, i);
+-- the merchant's cumulative probabilities, as width_bucket thresholds, for orders that
+-- are late or not and have an exception or not (overall: ~19 % late, 1.2 % exceptions)
+CREATE FUNCTION merchant_cdf(late boolean, exc boolean) RETURNS float8[] LANGUAGE sql AS $$
+SELECT array_agg(c ORDER BY i) FILTER (WHERE i < 20)
+FROM (SELECT i, sum(pw) OVER (ORDER BY i) / sum(pw) OVER () AS c
+      FROM (SELECT m.i, m.size_weight
+                        * CASE WHEN late THEN m.late_factor / t.lf ELSE (1 - 0.19 * m.late_factor / t.lf) / 0.81 END
+                        * CASE WHEN exc THEN m.exception_factor / t.ef ELSE (1 - 0.012 * m.exception_factor / t.ef) / 0.988 END AS pw
+            FROM merchants m,
+                 (SELECT sum(size_weight * late_factor) / sum(size_weight) AS lf,
+                         sum(size_weight * exception_factor) / sum(size_weight) AS ef FROM merchants) t) x) y
+$$;
+ALTER TABLE params ADD COLUMN cdf_ok float8[], ADD COLUMN cdf_late float8[], ADD COLUMN cdf_exc float8[],
+                   ADD COLUMN cdf_late_exc float8[], ADD COLUMN main_category text[];
+UPDATE params SET cdf_ok = merchant_cdf(false, false), cdf_late = merchant_cdf(true, false),
+                  cdf_exc = merchant_cdf(false, true), cdf_late_exc = merchant_cdf(true, true),
+                  main_category = (SELECT array_agg(main_category ORDER BY i) FROM merchants);
+DROP FUNCTION merchant_cdf(boolean, boolean);
+
 SELECT setseed(0.42) AS seeded \gset
 
 CREATE TABLE orders (
@@ -100,13 +175,24 @@ CREATE TABLE orders (
     has_exception    boolean NOT NULL DEFAULT false,
     sales_channel    text NOT NULL,
     customer_segment text NOT NULL,
-    merchant         text NOT NULL
+    merchant         text NOT NULL,
+    product_category text,
+    customer_id      bigint,
+    follow_up_at     timestamptz
 );
 INSERT INTO orders
-SELECT id, ts,
-       ts + CASE WHEN vip THEN interval '2 days' ELSE interval '3 days' END,
+SELECT id, ts, ts + promise,
        CASE WHEN ts + dt * interval '1 second' < p.end_ts THEN ts + dt * interval '1 second' END,
-       exc, ch, CASE WHEN vip THEN 'vip' ELSE 'regular' END, 'm' || lpad((1 + floor(random() * 20))::int::text, 2, '0')
+       exc, ch, CASE WHEN vip THEN 'vip' ELSE 'regular' END, 'm' || lpad(mi::text, 2, '0'),
+       -- half of a merchant's orders are in its main category, the rest spread (skewed)
+       CASE WHEN hu(id, 1) < 0.5 THEN p.main_category[mi]
+            ELSE (ARRAY['fashion', 'electronics', 'home & kitchen', 'beauty', 'grocery', 'sports', 'toys', 'books', 'pet supplies'])
+                 [1 + width_bucket(hu(id, 2), ARRAY[0.24, 0.41, 0.55, 0.66, 0.76, 0.84, 0.90, 0.95]::float8[])] END,
+       customer_of(id, p.n_orders),
+       -- the after-sales follow-up: 80 % within 48 h of delivery, 12 % later, 8 % never
+       CASE WHEN ts + dt * interval '1 second' < p.end_ts AND hu(id, 5) >= 0.08
+                 AND ts + (dt + fu) * interval '1 second' < p.end_ts
+            THEN ts + (dt + fu) * interval '1 second' END
 FROM params p,
      LATERAL (SELECT g AS id, random_ts(0.02) AS ts, random() < 0.10 AS vip,
                      (ARRAY['app','app','app','web','web','mini'])[1 + floor(random() * 6)::int] AS ch,
@@ -115,7 +201,16 @@ FROM params p,
      -- delivery seconds: log-normal, median ~2 days (VIP ~1.4), slower around the peak
      LATERAL (SELECT exp(ln(CASE WHEN vip THEN 1.4 ELSE 2.0 END * 86400)
                          + 0.45 * z
-                         + CASE WHEN (ts AT TIME ZONE 'UTC')::date BETWEEN p.peak AND p.peak + 3 THEN 0.5 ELSE 0 END) AS dt) d;
+                         + CASE WHEN (ts AT TIME ZONE 'UTC')::date BETWEEN p.peak AND p.peak + 3 THEN 0.5 ELSE 0 END) AS dt,
+                     CASE WHEN vip THEN interval '2 days' ELSE interval '3 days' END AS promise,
+                     CASE WHEN hu(id, 5) < 0.88 THEN 3600 + 47 * 3600 * hu(id, 6) ^ 1.6
+                          ELSE 48 * 3600 + 10 * 86400 * hu(id, 6) ^ 2 END AS fu
+              OFFSET 0) d,  -- (computed once, not at each use)
+     -- the merchant, given whether the order is late and has an exception (the same
+     -- random() draw as before, now through the merchants' cumulative probabilities)
+     LATERAL (SELECT 1 + width_bucket(random(), CASE WHEN dt > CASE WHEN vip THEN 2 ELSE 3 END * 86400
+                                                     THEN CASE WHEN exc THEN p.cdf_late_exc ELSE p.cdf_late END
+                                                     ELSE CASE WHEN exc THEN p.cdf_exc ELSE p.cdf_ok END END) AS mi) m;
 
 CREATE TABLE tickets (
     id             bigint PRIMARY KEY,
@@ -126,16 +221,25 @@ CREATE TABLE tickets (
     complaint      boolean NOT NULL,
     channel        text NOT NULL,
     priority       text NOT NULL,
-    segment        text NOT NULL
+    segment        text NOT NULL,
+    topic          text,
+    assignee       text,
+    customer_id    bigint
 );
 INSERT INTO tickets
-SELECT id, 1 + floor(random() * p.n_orders)::bigint, ts,
-       CASE WHEN unanswered OR ts + frt * interval '1 second' >= p.end_ts THEN NULL
-            ELSE ts + frt * interval '1 second' END,
-       CASE WHEN unanswered OR unresolved OR ts + (frt + res) * interval '1 second' >= p.end_ts THEN NULL
-            ELSE ts + (frt + res) * interval '1 second' END,
+SELECT id, CASE WHEN has_order THEN oid END, ts, reply, resolved,
        complaint, ch, CASE WHEN complaint THEN 'high' ELSE 'normal' END,
-       CASE WHEN vip THEN 'vip' ELSE 'regular' END
+       CASE WHEN vip THEN 'vip' ELSE 'regular' END,
+       topic,
+       -- the agent who answered: chat, email and phone teams of 18, 10 and 8, some busier
+       CASE WHEN reply IS NOT NULL THEN
+            (ARRAY['Ada', 'Ben', 'Chloe', 'Dev', 'Elena', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jon', 'Kira', 'Luis',
+                   'Mei', 'Nils', 'Olga', 'Pablo', 'Quinn', 'Rosa', 'Sami', 'Tara', 'Umar', 'Vera', 'Wen', 'Xavi',
+                   'Yara', 'Zoe', 'Arjun', 'Bea', 'Carl', 'Dina', 'Emil', 'Fay', 'Gus', 'Hana', 'Ivo', 'Jana'])
+            [1 + CASE ch WHEN 'chat' THEN floor(18 * hu(id, 22) ^ 1.3) WHEN 'email' THEN 18 + floor(10 * hu(id, 22) ^ 1.3)
+                         ELSE 28 + floor(8 * hu(id, 22) ^ 1.3) END::int] END,
+       -- the order's customer; a ticket naming no order comes from any customer
+       customer_of(CASE WHEN has_order THEN oid ELSE 1 + floor(hu(id, 23) * p.n_orders)::bigint END, p.n_orders)
 FROM params p,
      LATERAL (SELECT g AS id, random_ts(0.03) AS ts, random() < 0.10 AS vip,
                      CASE WHEN r < 0.55 THEN 'chat' WHEN r < 0.80 THEN 'email' ELSE 'phone' END AS ch,
@@ -147,39 +251,114 @@ FROM params p,
                          - CASE WHEN vip THEN 0.7 ELSE 0 END
                          + CASE WHEN (ts AT TIME ZONE 'UTC')::date = p.peak AND ch <> 'email' THEN 3.2
                                 WHEN (ts AT TIME ZONE 'UTC')::date = p.peak THEN 1.0 ELSE 0 END) AS frt,
-                     exp(ln(6 * 3600) + 1.0 * z2) AS res) d;
-
+                     exp(ln(6 * 3600) + 1.0 * z2) AS res,
+                     1 + floor(random() * p.n_orders)::bigint AS oid) d,
+     LATERAL (SELECT CASE WHEN unanswered OR ts + frt * interval '1 second' >= p.end_ts THEN NULL
+                          ELSE ts + frt * interval '1 second' END AS reply,
+                     CASE WHEN unanswered OR unresolved OR ts + (frt + res) * interval '1 second' >= p.end_ts THEN NULL
+                          ELSE ts + (frt + res) * interval '1 second' END AS resolved,
+                     -- the reason: complaints are mostly about delivery and returns
+                     CASE WHEN complaint
+                          THEN (ARRAY['delivery', 'returns', 'product quality', 'payment', 'account', 'other'])
+                               [1 + width_bucket(hu(id, 21), ARRAY[0.38, 0.65, 0.83, 0.90, 0.93]::float8[])]
+                          ELSE (ARRAY['delivery', 'returns', 'product quality', 'payment', 'account', 'other'])
+                               [1 + width_bucket(hu(id, 21), ARRAY[0.30, 0.45, 0.55, 0.70, 0.88]::float8[])] END AS topic
+              OFFSET 0) x,  -- (computed once, not at each use)
+     -- account questions name no order, half of the other ones neither
+     LATERAL (SELECT topic <> 'account' AND (topic <> 'other' OR hu(id, 24) < 0.5) AS has_order) y;
+-- the indexes a platform would have anyway; csat's refresh reads by time ranges
+CREATE INDEX ON orders (created_at);
+CREATE INDEX ON tickets (created);
+ANALYZE orders, tickets;   -- (the look-ups below need their statistics)
+-- repeat contacts: 10 % of the tickets come back to the latest ticket opened up to 6
+-- days before them (so within 7 days): same customer, order and topic
+UPDATE tickets t SET order_id = e.order_id, customer_id = e.customer_id, topic = e.topic
+  FROM tickets r,
+       LATERAL (SELECT e.created, e.order_id, e.customer_id, e.topic FROM tickets e
+                 WHERE e.created <= r.created - hu(r.id, 25) * interval '6 days' AND e.id <> r.id
+                 ORDER BY e.created DESC LIMIT 1) e
+ WHERE t.id = r.id AND hu(r.id, 26) < 0.10 AND e.created > r.created - interval '7 days';
+-- survey invitations are sent after a delivery or a resolved ticket: look those up
+-- (by the orders' created_at, and by this index, which goes again afterwards)
+CREATE INDEX tickets_resolved_tmp ON tickets ((CASE WHEN complaint THEN 'complaint' WHEN topic = 'returns' THEN 'returns' ELSE 'service' END),
+                                             channel, segment, resolved_at);
 CREATE TABLE surveys (
     id          bigint PRIMARY KEY,
-    answered_at timestamptz NOT NULL,
-    score       int NOT NULL,
+    answered_at timestamptz,
+    score       int,
     scale_max   int NOT NULL,
     weight      float8 NOT NULL,
     dimension   text NOT NULL,
     channel     text NOT NULL,
     segment     text NOT NULL,
-    order_id    bigint
+    order_id    bigint,
+    invited_at  timestamptz NOT NULL,
+    ticket_id   bigint
 );
-INSERT INTO surveys
-SELECT id, ts,
-       CASE WHEN nps_q
-            -- NPS answers: promoters ~45 %, passives ~30 %, detractors ~25 % (worse on peak)
-            THEN least(10, greatest(0, round(8.0 + 2.1 * z - CASE WHEN peakish THEN 1.8 ELSE 0 END)))::int
-            ELSE least(5, greatest(1, round(4.35 + 0.9 * z - CASE WHEN peakish THEN 0.9 ELSE 0 END)))::int END,
-       CASE WHEN nps_q THEN 10 ELSE 5 END,
-       CASE dim WHEN 'logistics' THEN 0.30 WHEN 'service' THEN 0.30 WHEN 'product' THEN 0.25 ELSE 0.15 END,
-       dim,
-       CASE WHEN dim IN ('service', 'after-sales')
-            THEN (ARRAY['chat','chat','email','phone'])[1 + floor(random() * 4)::int]
-            ELSE (ARRAY['app','app','web','mini'])[1 + floor(random() * 4)::int] END,
-       CASE WHEN vip THEN 'vip' ELSE 'regular' END,
-       1 + floor(random() * p.n_orders)::bigint
-FROM params p,
-     LATERAL (SELECT g AS id, random_ts(0.02) AS ts, random() < 0.30 AS nps_q, random() < 0.10 AS vip,
-                     (ARRAY['logistics','service','product','after-sales'])[1 + floor(random() * 4)::int] AS dim,
-                     gauss() AS z
-              FROM generate_series(1, p.n_surveys) g) s,
-     LATERAL (SELECT (ts AT TIME ZONE 'UTC')::date BETWEEN p.peak AND p.peak + 4 AS peakish) k;
+INSERT INTO surveys (id, answered_at, score, scale_max, weight, dimension, channel, segment, order_id, invited_at, ticket_id)
+SELECT a.id, a.answered_at, a.score, a.scale_max,
+       CASE a.dim WHEN 'logistics' THEN 0.30 WHEN 'service' THEN 0.30 WHEN 'product' THEN 0.25 ELSE 0.15 END,
+       a.dim, a.ch, a.seg, e.order_id, a.sent_at, e.ticket_id
+FROM (-- the answers
+      SELECT s.id, s.ts AS answered_at, sc.score, sc.scale_max, dd.dim, c.ch,
+             CASE WHEN vip THEN 'vip' ELSE 'regular' END AS seg,
+             -- answered a while after the invitation (median 3 h)
+             s.ts - least(10 * 86400, exp(ln(3 * 3600) + 1.3 * hgauss(s.id, 32))) * interval '1 second' AS sent_at, c.u
+      FROM params p,
+           LATERAL (SELECT g AS id, random_ts(0.02) AS ts, random() < 0.30 AS nps_q, random() < 0.10 AS vip,
+                           (ARRAY['logistics','service','product','after-sales'])[1 + floor(random() * 4)::int] AS dim,
+                           gauss() AS z
+                    FROM generate_series(1, p.n_surveys) g) s,
+           LATERAL (SELECT (ts AT TIME ZONE 'UTC')::date BETWEEN p.peak AND p.peak + 4 AS peakish) k,
+           LATERAL (SELECT CASE WHEN nps_q
+                                -- NPS answers: promoters ~45 %, passives ~30 %, detractors ~25 % (worse on peak)
+                                THEN least(10, greatest(0, round(8.0 + 2.1 * z - CASE WHEN peakish THEN 1.8 ELSE 0 END)))::int
+                                ELSE least(5, greatest(1, round(4.35 + 0.9 * z - CASE WHEN peakish THEN 0.9 ELSE 0 END)))::int END AS score,
+                           CASE WHEN nps_q THEN 10 ELSE 5 END AS scale_max) sc,
+           -- after-sales answers are about a return or a complaint; the lower the score,
+           -- the likelier a return (return satisfaction is the lowest)
+           LATERAL (SELECT CASE WHEN s.dim <> 'after-sales' THEN s.dim
+                                WHEN hu(s.id, 31) < 0.78 - 0.4 * CASE WHEN nps_q THEN score / 10.0::float8 ELSE (score - 1) / 4.0::float8 END
+                                THEN 'returns' ELSE 'complaint' END AS dim) dd,
+           -- (the two random() draws that used to give the channel and the order)
+           LATERAL (SELECT CASE WHEN s.dim IN ('service', 'after-sales')
+                                THEN (ARRAY['chat','chat','email','phone'])[1 + floor(random() * 4)::int]
+                                ELSE (ARRAY['app','app','web','mini'])[1 + floor(random() * 4)::int] END AS ch,
+                           random() AS u) c
+      UNION ALL
+      -- the invitations never answered (~13 %), drawn like the answers' but from hashes
+      SELECT id, NULL, NULL, CASE WHEN hu(id, 41) < 0.30 THEN 10 ELSE 5 END, dim,
+             CASE WHEN dim IN ('service', 'returns', 'complaint')
+                  THEN (ARRAY['chat','chat','email','phone'])[1 + floor(hu(id, 43) * 4)::int]
+                  ELSE (ARRAY['app','app','web','mini'])[1 + floor(hu(id, 43) * 4)::int] END,
+             CASE WHEN hu(id, 44) < 0.10 THEN 'vip' ELSE 'regular' END,
+             CASE WHEN x >= p.end_ts THEN x - interval '395 days' ELSE x END, hu(id, 45)
+      FROM params p,
+           LATERAL (SELECT p.n_surveys + g AS id FROM generate_series(1, p.n_unanswered) g) g,
+           LATERAL (SELECT (ARRAY['logistics', 'service', 'product', 'returns', 'complaint'])
+                           [1 + width_bucket(hu(id, 42), ARRAY[0.25, 0.50, 0.75, 0.875]::float8[])] AS dim,
+                           CASE WHEN hu(id, 46) < 0.02 THEN (p.peak::timestamp AT TIME ZONE 'UTC')
+                                ELSE date_trunc('day', p.start_ts, 'UTC') + (1 + floor(hu(id, 47) * 395)) * interval '1 day' END
+                           + (CASE WHEN hu(id, 48) < 0.6 THEN 8 + 16 * hu(id, 49)
+                                   ELSE least(23.99, greatest(0, 20 + 2.5 * hgauss(id, 50))) END) * interval '1 hour' AS x) h
+      OFFSET 0) a  -- (each row's values computed once, not at each use below)
+     -- the delivery (a day or two before the invitation: the latest order of the same
+     -- segment placed 3 days before and delivered by then; the answer may come in
+     -- through another sales channel) or the resolved ticket (minutes to hours before,
+     -- of the same contact channel and segment) it follows
+     LEFT JOIN LATERAL ((SELECT o.id AS order_id, NULL::bigint AS ticket_id FROM orders o
+                          WHERE a.dim IN ('logistics', 'product') AND o.customer_segment = a.seg
+                            AND o.created_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour' - interval '3 days'
+                            AND o.delivered_at <= a.sent_at - (2 + 22 * a.u) * interval '1 hour'
+                          ORDER BY o.created_at DESC LIMIT 1)
+                        UNION ALL
+                        (SELECT t.order_id, t.id FROM tickets t
+                          WHERE a.dim IN ('service', 'returns', 'complaint')
+                            AND (CASE WHEN complaint THEN 'complaint' WHEN topic = 'returns' THEN 'returns' ELSE 'service' END) = a.dim
+                            AND t.channel = a.ch AND t.segment = a.seg
+                            AND t.resolved_at <= a.sent_at - (10 + 350 * a.u) * interval '1 minute'
+                          ORDER BY t.resolved_at DESC LIMIT 1)) e ON true;
+DROP INDEX tickets_resolved_tmp;
 
 CREATE TABLE returns (
     id           bigint PRIMARY KEY,
@@ -203,12 +382,12 @@ JOIN orders o ON o.id = r.oid,
      LATERAL (SELECT coalesce(o.delivered_at, o.promised_at) + r.after * interval '1 second' AS req) q
 WHERE q.req < p.end_ts;
 
--- the indexes a platform would have anyway; csat's refresh reads by time ranges
-CREATE INDEX ON orders (created_at);
-CREATE INDEX ON tickets (created);
 CREATE INDEX ON surveys (answered_at);
 CREATE INDEX ON returns (requested_at);
 DROP FUNCTION random_ts(float8);
 DROP FUNCTION gauss();
-ANALYZE orders, tickets, surveys, returns;
+DROP FUNCTION customer_of(bigint, bigint);
+DROP FUNCTION hgauss(bigint, bigint);
+DROP FUNCTION hu(bigint, bigint);
+ANALYZE surveys, returns;
 RESET search_path;

@@ -21,9 +21,9 @@ INSERT INTO csat.rules (name, metric, segment, channel, warning, breach, higher_
   ('csat >= 80 %', 'csat_rate', NULL, NULL, 0.85, 0.80, false, 'fraction', 30, NULL),
   ('chat reply in 3 min', 'first_response', NULL, 'chat', 120, 180, true, 'seconds', 30, NULL),
   ('email reply in 8 office hours', 'first_response', NULL, 'email', 14400, 28800, true, 'seconds', 30, 'office');
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 SELECT csat.watch('shop.tickets', 'first_response', 'id', start_column => 'created', end_column => 'first_reply_at',
                   segment_column => 'segment', channel_column => 'channel');

@@ -264,9 +264,9 @@ step "generate data (attacker)" as_attacker -c '\set scale 0.001' -c "\\set end_
 	-c '\set ECHO none' -f "$ROOT/test/data/generate.sql"
 step "map sources (attacker)" as_attacker <<'SQL'
 INSERT INTO csat.settings (timezone) VALUES ('Europe/Berlin');
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id":"id","ordered_at":"created_at","exception":"has_exception","channel":"sales_channel","segment":"customer_segment"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id":"id","opened_at":"created","first_response_at":"first_reply_at","is_complaint":"complaint"}');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id":"id","ordered_at":"created_at","exception":"has_exception","channel":"sales_channel","segment":"customer_segment","category":"product_category","followed_up_at":"follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id":"id","opened_at":"created","first_response_at":"first_reply_at","is_complaint":"complaint","category":"topic","agent":"assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at":"invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id":"id","completed_at":"refunded_at"}');
 SQL
 step "rules, calendar, watch (attacker)" as_attacker <<'SQL'
@@ -325,7 +325,7 @@ SELECT * FROM csat.rollup_measures();
 SELECT csat.rollup_sql(true) IS NULL, csat.rollup_sql(false) IS NULL, csat.rollup_daily_sql(true) IS NULL, csat.rollup_daily_sql(false) IS NULL;
 SELECT csat.build_standard_view('orders');
 SELECT csat.citus_sharded('shop.orders');
-SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at":"invited_at"}');
 SELECT csat.unmap_source('returns');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id":"id","completed_at":"refunded_at"}');
 SELECT csat.unwatch('shop.surveys', 'score');

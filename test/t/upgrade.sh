@@ -138,6 +138,16 @@ got=$(psql -qXAt -v ON_ERROR_STOP=1 -d up_data \
 	-c "DELETE FROM shop.orders WHERE id = -1" -c "DROP OWNED BY up_writer" -c "DROP ROLE up_writer")
 [ "$got" = "orders true public: false" ] || { echo "change tracking after the update: '$got'"; exit 1; }
 echo "change tracking after the update: $got"
+# the mappings made in $PREV map the columns new in $CUR once made again
+got=$(psql -qXAt -v ON_ERROR_STOP=1 -d up_data \
+	-c "SELECT csat.map_source('orders', 'shop.orders', '{\"order_id\":\"id\",\"ordered_at\":\"created_at\",\"exception\":\"has_exception\",\"channel\":\"sales_channel\",\"segment\":\"customer_segment\",\"category\":\"product_category\",\"followed_up_at\":\"follow_up_at\"}')" \
+	-c "SELECT csat.map_source('tickets', 'shop.tickets', '{\"ticket_id\":\"id\",\"opened_at\":\"created\",\"first_response_at\":\"first_reply_at\",\"is_complaint\":\"complaint\",\"category\":\"topic\",\"agent\":\"assignee\"}')" \
+	-c "SELECT csat.map_source('surveys', 'shop.surveys', '{\"sent_at\":\"invited_at\"}')" \
+	-c "SELECT (SELECT count(category) = count(*) AND count(customer_id) = count(*) AND count(followed_up_at) > 0 FROM csat.orders)
+	       AND (SELECT count(category) = count(*) AND count(agent) > 0 AND count(customer_id) = count(*) FROM csat.tickets)
+	       AND (SELECT count(sent_at) = count(*) AND count(ticket_id) > 0 FROM csat.surveys)" | tail -1)
+[ "$got" = t ] || { echo "new standard columns after the update: '$got'"; exit 1; }
+echo "new standard columns mapped after the update: $got"
 dropdb up_data
 
 # every suite, against the upgraded schema
