@@ -5,10 +5,14 @@
 #   SCALE=0.1 RUNS=5 test/bench/views.sh
 #
 # Prints medians over RUNS runs (default 3) of:
-#   1. csat.refresh(full => true) vs csat.refresh() after 1 % new rows (of every
-#      kind) whose timestamps fall in the last 7 days; target: incremental <= 5 % of full
-#   2. the daily KPI view (all days; and the last 7 days) vs the equivalent
-#      hand-written SQL over the raw tables (percentile_cont for the percentiles)
+#   1. csat.refresh(full => true) with the whole shipped KPI catalogue, interleaved
+#      with the same refresh of csat 0.4 (the wide rollups only, no catalogue) on a
+#      copy of the same data; target: <= 1.5x 0.4's
+#   2. csat.refresh() after 1 % new rows (of every kind) whose timestamps fall in the
+#      last 7 days; target: incremental <= 5 % of full
+#   3. the daily KPI view (all days; the last 7 and 30 days; target: 30 days <= 50 ms)
+#      vs the equivalent hand-written SQL over the raw tables (percentile_cont for the
+#      percentiles), and csat.kpi_values for 30 days of every KPI
 # Starts its own throwaway cluster (and holds the machine-wide install lock meanwhile).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +33,23 @@ echo "== generating scale $SCALE"
 t0=$(date +%s.%N)
 psql -v scale="$SCALE" -v end_ts="'2026-11-22 12:00+00'" -f test/data/generate.sql >/dev/null
 echo "data generated in $(printf %.1f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+# the peer: csat 0.4 (its install script is frozen; same library) on a copy of the data
+psql -c "CREATE DATABASE peer TEMPLATE $PGDATABASE"
+psql -d peer >/dev/null <<'SQL'
+CREATE EXTENSION csat VERSION '0.4';
+INSERT INTO csat.settings (timezone) VALUES ('UTC');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint"}');
+SELECT csat.map_source('surveys', 'shop.surveys');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
+CREATE SCHEMA bench;
+CREATE FUNCTION bench.ms(q text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+	EXECUTE q;
+	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
+END $$;
+SQL
 psql >/dev/null <<'SQL'
 CREATE EXTENSION csat;
 INSERT INTO csat.settings (timezone) VALUES ('UTC');
@@ -82,8 +103,12 @@ SELECT o.d, o.orders, t.complaints::float8 / o.orders AS complaint_rate, s.csat_
   FROM o LEFT JOIN t USING (d) LEFT JOIN s USING (d);
 SQL
 
-echo "== full refresh x $RUNS"
-psql -c "SELECT bench.time('full refresh', 'SELECT csat.refresh(full => true)', $RUNS)"
+echo "== full refresh x $RUNS, interleaved with csat 0.4's"
+for r in $(seq 1 "$RUNS"); do
+	ms=$(psql -At -d peer -c "SELECT bench.ms('SELECT csat.refresh(full => true)')")
+	psql -c "INSERT INTO bench.t VALUES ('full refresh, csat 0.4 (peer)', $ms)"
+	psql -c "SELECT bench.time('full refresh', 'SELECT csat.refresh(full => true)', 1)"
+done
 echo "== incremental refresh after 1 % new rows in the last 7 days x $RUNS"
 for r in $(seq 1 "$RUNS"); do
 	psql -c "SELECT bench.add_one_percent($r)"
@@ -98,20 +123,29 @@ SELECT bench.time('daily view, all days, all/all', \$q\$SELECT * FROM csat.kpi_d
 SELECT bench.time('hand-written SQL, all days', 'SELECT * FROM bench.hand_daily', $RUNS);
 SELECT bench.time('daily view, last 7 days, every channel/segment', \$q\$SELECT * FROM csat.kpi_daily WHERE period_start > '2026-11-15'\$q\$, $RUNS);
 SELECT bench.time('hand-written SQL, last 7 days', \$q\$SELECT * FROM bench.hand_daily WHERE d > '2026-11-15'\$q\$, $RUNS);
+SELECT bench.time('daily view, last 30 days, all/all', \$q\$SELECT * FROM csat.kpi_daily WHERE channel = 'all' AND segment = 'all' AND period_start > '2026-10-23'\$q\$, $RUNS);
 SELECT bench.time('monthly view, all months, every channel/segment', 'SELECT * FROM csat.kpi_monthly', $RUNS);
+SELECT bench.time('kpi_values, last 30 days, every KPI, totals', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'day' AND period_start > '2026-10-23' AND channel IS NULL AND segment IS NULL AND breakdown IS NULL\$q\$, $RUNS);
+SELECT bench.time('kpi_values, one KPI, last 30 days, every scope', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'day' AND kpi = 'csat_rate' AND period_start > '2026-10-23'\$q\$, $RUNS);
+SELECT bench.time('kpi_values, one KPI, last 48 hours, totals', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'hour' AND kpi = 'first_response' AND period_start > '2026-11-20 12:00+00' AND channel IS NULL AND segment IS NULL\$q\$, $RUNS);
 SQL
 psql <<'SQL'
 \pset footer off
 SELECT what, count(*) AS runs, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) AS median_ms,
        round(min(ms)::numeric, 1) AS min_ms, round(max(ms)::numeric, 1) AS max_ms
   FROM bench.t GROUP BY what ORDER BY min(ctid);
-SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what LIKE 'incremental%')::numeric
+SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'full refresh')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'full refresh, csat 0.4 (peer)')::numeric, 2)
+       AS "full / 0.4 full (x, target <= 1.5)",
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what LIKE 'incremental%')::numeric
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'full refresh')::numeric * 100, 2)
        AS "incremental / full (%, target <= 5)",
        round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'hand-written SQL, all days')::numeric
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'daily view, all days, all/all')::numeric, 1)
        AS "hand SQL / daily view (x)";
 SELECT hours_touched, days_touched, round(duration_s::numeric, 3) AS last_refresh_s FROM csat.refresh_status;
-SELECT pg_size_pretty(pg_total_relation_size('csat.rollup_hourly')) AS hourly_size, (SELECT count(*) FROM csat.rollup_hourly) AS hourly_rows,
-       pg_size_pretty(pg_total_relation_size('csat.rollup_daily')) AS daily_size, (SELECT count(*) FROM csat.rollup_daily) AS daily_rows;
+SELECT t AS rollup, pg_size_pretty(pg_total_relation_size(t)) AS size,
+       (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM ' || t, false, true, '')))[1]::text::bigint AS rows
+  FROM unnest(ARRAY['csat.rollup_hourly', 'csat.rollup_daily', 'csat.kpi_rollup_hourly', 'csat.kpi_rollup_daily']::regclass[]) t;
+SELECT count(*) AS enabled_kpis FROM csat.kpis WHERE enabled;
 SQL
