@@ -258,18 +258,7 @@ BEGIN
 			   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
 					AND a.attname OPERATOR(pg_catalog.=) (m OPERATOR(pg_catalog.->>) sc.name) AND a.attnum OPERATOR(pg_catalog.>) 0
 			  WHERE sc.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind ORDER BY sc.ord LOOP
-		IF c.typ IS NULL THEN
-			expr := CASE c.class WHEN 'ts' THEN 'NULL::pg_catalog.timestamptz' WHEN 'bool' THEN 'NULL::pg_catalog.bool'
-				WHEN 'int' THEN 'NULL::pg_catalog.int4' WHEN 'float' THEN 'NULL::pg_catalog.float8' ELSE 'NULL::pg_catalog.text' END;
-		ELSE
-			expr := CASE c.class
-				WHEN 'text' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
-				WHEN 'id' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
-				WHEN 'int' THEN pg_catalog.format('t.%I::pg_catalog.int4', m OPERATOR(pg_catalog.->>) c.name)
-				WHEN 'float' THEN pg_catalog.format('t.%I::pg_catalog.float8', m OPERATOR(pg_catalog.->>) c.name)
-				WHEN 'ts' THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', m OPERATOR(pg_catalog.->>) c.name)
-				ELSE pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) c.name) END;
-		END IF;
+		expr := csat.column_sql(c.class, m OPERATOR(pg_catalog.->>) c.name, c.typ);
 		cols := cols || expr || ' AS ' || pg_catalog.quote_ident(c.name) || ', ';
 	END LOOP;
 	cols := cols || '$5::pg_catalog.timestamptz AS as_of';

@@ -364,6 +364,24 @@ $$;
 COMMENT ON FUNCTION csat.text_sql(text, oid) IS
 'internal: SQL for the text of column col of type typ of the table aliased t: built-in types by their built-in cast to text, other types by their output function (no user-defined cast runs)';
 
+-- The SQL of one standard column read from the table aliased t: col is the table's
+-- column (NULL: not mapped, a typed NULL), typ its type.
+CREATE OR REPLACE FUNCTION csat.column_sql(class text, col text, typ oid) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN col IS NULL OR typ IS NULL THEN
+			CASE class WHEN 'ts' THEN 'NULL::pg_catalog.timestamptz' WHEN 'bool' THEN 'NULL::pg_catalog.bool'
+				WHEN 'int' THEN 'NULL::pg_catalog.int4' WHEN 'float' THEN 'NULL::pg_catalog.float8' ELSE 'NULL::pg_catalog.text' END
+		WHEN class OPERATOR(pg_catalog.=) ANY ('{text,id}'::text[]) THEN csat.text_sql(col, typ)
+		WHEN class OPERATOR(pg_catalog.=) 'int' THEN pg_catalog.format('t.%I::pg_catalog.int4', col)
+		WHEN class OPERATOR(pg_catalog.=) 'float' THEN pg_catalog.format('t.%I::pg_catalog.float8', col)
+		-- ts: +-infinity counts as NULL (an open item; no hour for the period
+		-- column, which a ranged join still compares raw, by its index)
+		WHEN class OPERATOR(pg_catalog.=) 'ts' THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', col)
+		ELSE pg_catalog.format('t.%I', col) END
+$$;
+COMMENT ON FUNCTION csat.column_sql(text, text, oid) IS
+'internal: SQL reading a standard column of class class (csat.standard_columns()) from column col of type typ of the table aliased t: typed as csat.kpi_columns() says, +-infinity timestamps as NULL, text by csat.text_sql; a typed NULL when col is not mapped';
+
 CREATE OR REPLACE FUNCTION csat.source_sql(kind text, source regclass, part text) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -421,19 +439,7 @@ BEGIN
 				  WHERE sc.kind OPERATOR(pg_catalog.=) source_sql.kind AND sc.class OPERATOR(pg_catalog.<>) 'id'
 					AND (sc.class OPERATOR(pg_catalog.<>) 'text' OR sc.name OPERATOR(pg_catalog.=) ANY ('{channel,segment}'::text[]))
 				  ORDER BY sc.ord LOOP
-			IF c.typ IS NULL THEN
-				expr := CASE c.class WHEN 'ts' THEN 'NULL::pg_catalog.timestamptz' WHEN 'bool' THEN 'NULL::pg_catalog.bool'
-					WHEN 'text' THEN 'NULL::pg_catalog.text' WHEN 'int' THEN 'NULL::pg_catalog.int4' ELSE 'NULL::pg_catalog.float8' END;
-			ELSE
-				expr := CASE c.class
-					WHEN 'text' THEN csat.text_sql(m OPERATOR(pg_catalog.->>) c.name, c.typ)
-					WHEN 'int' THEN pg_catalog.format('t.%I::pg_catalog.int4', m OPERATOR(pg_catalog.->>) c.name)
-					WHEN 'float' THEN pg_catalog.format('t.%I::pg_catalog.float8', m OPERATOR(pg_catalog.->>) c.name)
-					-- ts: +-infinity counts as NULL (an open item; no hour for the period
-					-- column, which the ranged join still compares raw, by its index)
-					WHEN 'ts' THEN pg_catalog.format('CASE WHEN pg_catalog.isfinite(t.%1$I) THEN t.%1$I END', m OPERATOR(pg_catalog.->>) c.name)
-					ELSE pg_catalog.format('t.%I', m OPERATOR(pg_catalog.->>) c.name) END;
-			END IF;
+			expr := csat.column_sql(c.class, m OPERATOR(pg_catalog.->>) c.name, c.typ);
 			cols := cols || CASE WHEN cols OPERATOR(pg_catalog.=) '' THEN '' ELSE ', ' END
 				|| expr || ' AS ' || pg_catalog.quote_ident(c.name);
 		END LOOP;
