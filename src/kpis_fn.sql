@@ -752,22 +752,6 @@ $$;
 COMMENT ON FUNCTION csat.dimension_weight(text, date) IS
 'the weight of a survey dimension on a day: the csat.dimension_weights row with the latest valid_from on or before it; 0 for a dimension the table does not list; 1 for every dimension while the table is empty';
 
--- the weighted satisfaction index of a weighted_mean KPI: sum(w_d * mean_d) /
--- sum(w_d) over the dimension rows of the same period and scope
-CREATE OR REPLACE FUNCTION csat.kpi_index(grain text, period_start timestamptz, kpi text, totals int2, channel text, segment text)
-RETURNS float8
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT sum(q.w * q.m) / nullif(sum(q.w), 0::float8)
-  FROM (SELECT x.sum_wx / x.sum_w AS m,
-			   csat.dimension_weight(x.breakdown, (kpi_index.period_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date) AS w
-		  FROM csat.kpi_states x
-		 WHERE x.grain = kpi_index.grain AND x.period_start = kpi_index.period_start AND x.kpi = kpi_index.kpi
-		   AND x.totals = kpi_index.totals - 1::int2 AND x.breakdown IS NOT NULL AND x.sum_w > 0::float8
-		   AND x.channel IS NOT DISTINCT FROM kpi_index.channel AND x.segment IS NOT DISTINCT FROM kpi_index.segment) q
-$$;
-COMMENT ON FUNCTION csat.kpi_index(text, timestamptz, text, smallint, text, text) IS
-'the weighted satisfaction index of a weighted_mean KPI in one period and scope: sum(w_d * mean_d) / sum(w_d) over its dimension rows, weights from csat.dimension_weight on the period''s first day; NULL at the hour grain (dimensions are kept per day)';
-
 CREATE OR REPLACE VIEW csat.kpi_values AS
 SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
 	   v.value, k.n, f.low, f.high,
@@ -791,27 +775,39 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
 									  k.promoters, k.detractors, k.sketch) f
-  CROSS JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL
-								  THEN csat.kpi_index(k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment)
-								  ELSE f.value END AS value) v
   LEFT JOIN csat.kpi_states m ON m.grain = k.grain AND m.kpi = k.kpi AND m.totals = k.totals
 	   AND coalesce(m.channel, '') = coalesce(k.channel, '') AND coalesce(m.segment, '') = coalesce(k.segment, '')
 	   AND coalesce(m.breakdown, '') = coalesce(k.breakdown, '')
 	   AND m.period_start = csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
-  LEFT JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
-								 WHEN d.measure = 'weighted_mean' AND m.breakdown IS NULL
-								 THEN csat.kpi_index(m.grain, m.period_start, m.kpi, m.totals, m.channel, m.segment)
-								 ELSE (csat.kpi_figures(d.measure, d.scale, m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2,
-														m.promoters, m.detractors, m.sketch)).value END AS value) vm ON true
+
   LEFT JOIN csat.kpi_states y ON y.grain = k.grain AND y.kpi = k.kpi AND y.totals = k.totals
 	   AND coalesce(y.channel, '') = coalesce(k.channel, '') AND coalesce(y.segment, '') = coalesce(k.segment, '')
 	   AND coalesce(y.breakdown, '') = coalesce(k.breakdown, '')
 	   AND y.period_start = csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
-  LEFT JOIN LATERAL (SELECT CASE WHEN y.kpi IS NULL THEN NULL::float8
-								 WHEN d.measure = 'weighted_mean' AND y.breakdown IS NULL
-								 THEN csat.kpi_index(y.grain, y.period_start, y.kpi, y.totals, y.channel, y.segment)
+  -- weighted_mean: the index over the dimension rows of this period and of the
+  -- compared ones (sum(w_d * mean_d) / sum(w_d), weights of the period's first day)
+  LEFT JOIN LATERAL (
+	SELECT pg_catalog.max(q.v) FILTER (WHERE w.which = 1) AS k, pg_catalog.max(q.v) FILTER (WHERE w.which = 2) AS m,
+		   pg_catalog.max(q.v) FILTER (WHERE w.which = 3) AS y
+	  FROM (VALUES (1, k.period_start), (2, m.period_start), (3, y.period_start)) w(which, ps)
+	  CROSS JOIN LATERAL (
+		SELECT pg_catalog.sum(x.w * x.m) / NULLIF(pg_catalog.sum(x.w), 0::float8) AS v
+		  FROM (SELECT s.sum_wx / s.sum_w AS m,
+					   csat.dimension_weight(s.breakdown, (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date) AS w
+				  FROM csat.kpi_states s
+				 WHERE s.grain = k.grain AND s.period_start = w.ps AND s.kpi = k.kpi AND s.totals = k.totals - 1::int2
+				   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
+				   AND s.channel IS NOT DISTINCT FROM k.channel AND s.segment IS NOT DISTINCT FROM k.segment) x) q) ix
+	ON d.measure = 'weighted_mean' AND k.breakdown IS NULL
+  CROSS JOIN LATERAL (SELECT CASE WHEN ix.k IS NOT NULL OR (d.measure = 'weighted_mean' AND k.breakdown IS NULL) THEN ix.k ELSE f.value END AS value) v
+  CROSS JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
+								 WHEN d.measure = 'weighted_mean' AND m.breakdown IS NULL THEN ix.m
+								 ELSE (csat.kpi_figures(d.measure, d.scale, m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2,
+														m.promoters, m.detractors, m.sketch)).value END AS value) vm
+  CROSS JOIN LATERAL (SELECT CASE WHEN y.kpi IS NULL THEN NULL::float8
+								 WHEN d.measure = 'weighted_mean' AND y.breakdown IS NULL THEN ix.y
 								 ELSE (csat.kpi_figures(d.measure, d.scale, y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2,
-														y.promoters, y.detractors, y.sketch)).value END AS value) vy ON true
+														y.promoters, y.detractors, y.sketch)).value END AS value) vy
   LEFT JOIN (SELECT b.kpi, b.totals, b.channel, b.segment, b.breakdown,
 					sum(b.n)::bigint AS n, sum(b.hits)::bigint AS hits, sum(b.misses)::bigint AS misses,
 					sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx, sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2,
