@@ -450,11 +450,13 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	bounds text := CASE WHEN ranged THEN '$2, $3, $4, $5, $6' ELSE 'NULL, NULL, $4, NULL, NULL' END;
 	cols text := 'n, hits, misses, open_n, overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch';
-	-- one table per kind and no ratio within a kind: each (hour, KPI, channel,
-	-- segment) comes from one row of one table, and needs no merging
+	-- one table per kind: each (hour, KPI, channel, segment) of a KPI that is not
+	-- a ratio (whose numerator and denominator come from two kinds) comes from one
+	-- row of one table, and needs no merging
 	unique_rows boolean := NOT EXISTS (SELECT FROM csat.sources s WHERE s.kind OPERATOR(pg_catalog.<>) 'returns'
-										 GROUP BY s.kind HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1)
-		AND NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled AND k.denominator_kind OPERATOR(pg_catalog.=) k.kind);
+										 GROUP BY s.kind HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1);
+	ratios text := (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name), '{}')::text) || '::pg_catalog.text[]'
+					  FROM csat.kpis k WHERE k.enabled AND k.measure OPERATOR(pg_catalog.=) 'ratio');
 BEGIN
 	IF NOT EXISTS (SELECT FROM csat.sources) OR NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled) THEN
 		RETURN NULL;
@@ -477,10 +479,12 @@ BEGIN
 		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s) %4$s',
 		bounds, cols, csat.kpi_state_sql('u'),
 		CASE WHEN unique_rows
-			 THEN pg_catalog.format('SELECT p.h, p.kpi, 1::pg_catalog.int2, p.c, p.s, NULL, %1$s FROM p WHERE p.b IS NULL'
-									' UNION ALL SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %2$s FROM ru u'
-									' WHERE u.b IS NULL GROUP BY u.h, u.kpi, u.c, u.s',
-									'p.' || pg_catalog.replace(cols, ', ', ', p.'), csat.kpi_state_sql('u'))
+			 THEN pg_catalog.format('SELECT p.h, p.kpi, 1::pg_catalog.int2, p.c, p.s, NULL, %1$s FROM p'
+									' WHERE p.b IS NULL AND p.kpi OPERATOR(pg_catalog.<>) ALL (%3$s)'
+									' UNION ALL SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %2$s'
+									' FROM (SELECT p.* FROM p WHERE p.b IS NULL AND p.kpi OPERATOR(pg_catalog.=) ANY (%3$s)'
+									' UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NULL) u GROUP BY u.h, u.kpi, u.c, u.s',
+									'p.' || pg_catalog.replace(cols, ', ', ', p.'), csat.kpi_state_sql('u'), ratios)
 			 ELSE pg_catalog.format('SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %s'
 									' FROM (SELECT p.* FROM p WHERE p.b IS NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NULL) u'
 									' GROUP BY u.h, u.kpi, u.c, u.s', csat.kpi_state_sql('u')) END);
