@@ -685,37 +685,37 @@ CREATE OR REPLACE VIEW csat.kpi_states AS
 -- grain, period_start or kpi then reaches every branch)
 SELECT 'hour'::text AS grain, h.period AS period_start, h.kpi, h.totals, h.channel, h.segment, h.breakdown,
 	   h.n, h.hits, h.misses, h.open_n, h.overdue_n, h.pending_n, h.excluded_n, h.sum_w, h.sum_wx, h.sum_wx2, h.sum_w2,
-	   h.promoters, h.detractors, h.sketch
+	   h.promoters, h.detractors, h.sketch, (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS day
   FROM csat.kpi_rollup_hourly h
 UNION ALL
 SELECT 'hour', h.period, h.kpi, 3::int2, h.channel, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
 	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
 	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
   FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.channel
 UNION ALL
 SELECT 'hour', h.period, h.kpi, 5::int2, NULL, h.segment, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
 	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
 	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
   FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.segment
 UNION ALL
 SELECT 'hour', h.period, h.kpi, 7::int2, NULL, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
 	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
 	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch)
+	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
   FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi
 UNION ALL
 SELECT 'day', (d.day::timestamp AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)), d.kpi, d.totals, d.channel, d.segment, d.breakdown,
 	   d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n, d.excluded_n, d.sum_w, d.sum_wx, d.sum_wx2, d.sum_w2,
-	   d.promoters, d.detractors, d.sketch
+	   d.promoters, d.detractors, d.sketch, d.day
   FROM csat.kpi_rollup_daily d
 UNION ALL
 SELECT g.grain, (pg_catalog.date_trunc(g.grain, d.day::timestamp) AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)),
 	   d.kpi, d.totals, d.channel, d.segment, d.breakdown,
 	   sum(d.n)::bigint, sum(d.hits)::bigint, sum(d.misses)::bigint, sum(d.open_n)::bigint, sum(d.overdue_n)::bigint,
 	   sum(d.pending_n)::bigint, sum(d.excluded_n)::bigint, sum(d.sum_w), sum(d.sum_wx), sum(d.sum_wx2), sum(d.sum_w2),
-	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch)
+	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch), pg_catalog.date_trunc(g.grain, d.day::timestamp)::date
   FROM csat.kpi_rollup_daily d CROSS JOIN (VALUES ('week'::text), ('month'), ('quarter')) g(grain)
  GROUP BY g.grain, pg_catalog.date_trunc(g.grain, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown;
 COMMENT ON VIEW csat.kpi_states IS
@@ -739,7 +739,8 @@ BEGIN
 		['excluded_n', 'state: rows covered but not countable'], ['sum_w', 'state: sum of weights'],
 		['sum_wx', 'state: sum of weight * value'], ['sum_wx2', 'state: sum of weight * value^2'],
 		['sum_w2', 'state: sum of weight^2'], ['promoters', 'state: NPS answers 9-10'],
-		['detractors', 'state: NPS answers 0-6'], ['sketch', 'state: sketch of the closed items'' durations']] LOOP
+		['detractors', 'state: NPS answers 0-6'], ['sketch', 'state: sketch of the closed items'' durations'],
+		['day', 'the day (csat time zone) the period starts on: an index-friendly key of period_start']] LOOP
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_states.%I IS %L', c[1], c[2]);
 	END LOOP;
 END $$;
@@ -779,15 +780,20 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
 									  k.promoters, k.detractors, k.sketch) f
-  LEFT JOIN csat.kpi_states m ON m.grain = k.grain AND m.kpi = k.kpi AND m.totals = k.totals
-	   AND coalesce(m.channel, '') = coalesce(k.channel, '') AND coalesce(m.segment, '') = coalesce(k.segment, '')
-	   AND coalesce(m.breakdown, '') = coalesce(k.breakdown, '')
-	   AND m.period_start = csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
-
-  LEFT JOIN csat.kpi_states y ON y.grain = k.grain AND y.kpi = k.kpi AND y.totals = k.totals
-	   AND coalesce(y.channel, '') = coalesce(k.channel, '') AND coalesce(y.segment, '') = coalesce(k.segment, '')
-	   AND coalesce(y.breakdown, '') = coalesce(k.breakdown, '')
-	   AND y.period_start = csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
+  -- the compared period's state, looked up per row (by its day, an indexed key;
+  -- LIMIT 1, one row at most, keeps the planner from joining whole histories)
+  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
+					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
+						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
+						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
+						AND x.breakdown IS NOT DISTINCT FROM k.breakdown LIMIT 1) m ON true
+  -- the compared period's state, looked up per row (by its day, an indexed key;
+  -- LIMIT 1, one row at most, keeps the planner from joining whole histories)
+  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
+					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
+						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
+						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
+						AND x.breakdown IS NOT DISTINCT FROM k.breakdown LIMIT 1) y ON true
   -- weighted_mean: the index over the dimension rows of this period and of the
   -- compared ones (sum(w_d * mean_d) / sum(w_d), weights of the period's first day)
   LEFT JOIN LATERAL (
@@ -800,6 +806,7 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
 					   csat.dimension_weight(s.breakdown, (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date) AS w
 				  FROM csat.kpi_states s
 				 WHERE s.grain = k.grain AND s.period_start = w.ps AND s.kpi = k.kpi AND s.totals = k.totals - 1::int2
+				   AND s.day = (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
 				   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
 				   AND s.channel IS NOT DISTINCT FROM k.channel AND s.segment IS NOT DISTINCT FROM k.segment) x) q) ix
 	ON d.measure = 'weighted_mean' AND k.breakdown IS NULL

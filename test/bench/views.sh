@@ -144,8 +144,8 @@ SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench.t WHERE what = 'daily view, all days, all/all')::numeric, 1)
        AS "hand SQL / daily view (x)";
 SELECT hours_touched, days_touched, round(duration_s::numeric, 3) AS last_refresh_s FROM csat.refresh_status;
-SELECT t AS rollup, pg_size_pretty(pg_total_relation_size(t)) AS size,
-       (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM ' || t, false, true, '')))[1]::text::bigint AS rows
-  FROM unnest(ARRAY['csat.rollup_hourly', 'csat.rollup_daily', 'csat.kpi_rollup_hourly', 'csat.kpi_rollup_daily']::regclass[]) t;
+SELECT t AS rollup, pg_size_pretty(pg_total_relation_size(t)) AS size, c.reltuples::bigint AS rows
+  FROM unnest(ARRAY['csat.rollup_hourly', 'csat.rollup_daily', 'csat.kpi_rollup_hourly', 'csat.kpi_rollup_daily']::regclass[]) t
+  JOIN pg_class c ON c.oid = t;
 SELECT count(*) AS enabled_kpis FROM csat.kpis WHERE enabled;
 SQL
