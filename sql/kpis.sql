@@ -446,7 +446,7 @@ BEGIN
 	DROP TABLE inc_h, inc_d;
 	RETURN NEXT;
 END $$;
--- the catalogue is settled: the next refresh is incremental
+-- (the catalogue changed since the last run: this one is full)
 SELECT (csat.refresh(false, :'asof')).full_rebuild;
 -- orders: new ones (one an hour before as_of), one moved to another hour, the
 -- channel of an order with returns changed, deliveries and a follow-up changed, one deleted
