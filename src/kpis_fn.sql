@@ -780,20 +780,20 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
 									  k.promoters, k.detractors, k.sketch) f
-  -- the compared period's state, looked up per row (by its day, an indexed key;
-  -- LIMIT 1, one row at most, keeps the planner from joining whole histories)
+  -- the compared period's state (by its day, an indexed key: the planner may look
+  -- it up per row for a narrow query or join the histories for a wide one)
   LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
 					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
 						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
 						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
-						AND x.breakdown IS NOT DISTINCT FROM k.breakdown LIMIT 1) m ON true
-  -- the compared period's state, looked up per row (by its day, an indexed key;
-  -- LIMIT 1, one row at most, keeps the planner from joining whole histories)
+						AND x.breakdown IS NOT DISTINCT FROM k.breakdown) m ON true
+  -- the compared period's state (by its day, an indexed key: the planner may look
+  -- it up per row for a narrow query or join the histories for a wide one)
   LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
 					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
 						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
 						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
-						AND x.breakdown IS NOT DISTINCT FROM k.breakdown LIMIT 1) y ON true
+						AND x.breakdown IS NOT DISTINCT FROM k.breakdown) y ON true
   -- weighted_mean: the index over the dimension rows of this period and of the
   -- compared ones (sum(w_d * mean_d) / sum(w_d), weights of the period's first day)
   LEFT JOIN LATERAL (
