@@ -182,17 +182,6 @@ SELECT count(*) AS monthly_mismatches FROM (
 SELECT count(*) AS weekly_mismatches FROM (
   SELECT date_trunc('week', d)::date, ch, sg, sum(orders), sum(responses), sum(tickets) FROM hand_daily GROUP BY 1, 2, 3
   EXCEPT SELECT period_start, channel, segment, orders, responses, tickets FROM csat.kpi_weekly) x;
--- quarters too, and their rates from the summed states
-SELECT count(*) AS quarterly_mismatches FROM (
-  SELECT date_trunc('quarter', d)::date, ch, sg, sum(orders), sum(complaints), sum(responses), sum(tickets), sum(returns)
-    FROM hand_daily GROUP BY 1, 2, 3
-  EXCEPT SELECT period_start, channel, segment, orders, complaints, responses, tickets, returns FROM csat.kpi_quarterly) x;
-SELECT (SELECT count(*) FROM csat.kpi_quarterly) AS quarterly_rows,
-       (SELECT count(*) FROM (SELECT DISTINCT date_trunc('quarter', period_start), channel, segment FROM csat.kpi_monthly) x) AS quarters_of_months;
-SELECT k.period_start, k.responses, round(k.csat_rate::numeric, 9) AS view_rate,
-       round((SELECT avg((score >= 4)::int) FROM shop.surveys s WHERE s.scale_max = 5
-                AND s.answered_at >= '2026-07-01 00:00+00' AND s.answered_at < '2026-10-01 00:00+00'), 9) AS raw_rate
-  FROM csat.kpi_quarterly k WHERE k.period_start = '2026-07-01' AND k.channel = 'all' AND k.segment = 'all';
 -- csat rate of a month recomputed from the raw answers
 SELECT k.period_start, k.responses, round(k.csat_rate::numeric, 9) AS view_rate,
        round((SELECT avg((score >= 4)::int) FROM shop.surveys s WHERE s.scale_max = 5
@@ -221,20 +210,6 @@ SELECT round(k.csat_rate_vs_baseline::numeric, 6) AS vs_baseline,
                 AND s.answered_at >= '2025-11-01 00:00+00' AND s.answered_at < '2026-01-01 00:00+00'))::numeric, 6) AS by_hand,
        round(k.nps_vs_baseline::numeric, 6) AS nps_vs_baseline
   FROM csat.kpi_monthly k WHERE k.channel = 'all' AND k.segment = 'all' AND k.period_start = '2026-11-01';
--- the quarterly view compares with the previous quarter and the same quarter a year earlier
-SELECT count(*) FILTER (WHERE round((k.csat_rate - p.csat_rate)::numeric, 9) IS DISTINCT FROM round(k.csat_rate_mom::numeric, 9)
-                           OR round((k.nps - p.nps)::numeric, 9) IS DISTINCT FROM round(k.nps_mom::numeric, 9)
-                           OR round((k.frt_p95_s - p.frt_p95_s)::numeric, 6) IS DISTINCT FROM round(k.frt_p95_s_mom::numeric, 6)
-                           OR round((k.complaint_rate - y.complaint_rate)::numeric, 9) IS DISTINCT FROM round(k.complaint_rate_yoy::numeric, 9)
-                           OR round((k.weighted_score - y.weighted_score)::numeric, 9) IS DISTINCT FROM round(k.weighted_score_yoy::numeric, 9)) AS quarterly_mismatches,
-       count(k.csat_rate_mom) AS with_mom, count(k.complaint_rate_yoy) AS with_yoy
-  FROM csat.kpi_quarterly k
-  LEFT JOIN csat.kpi_quarterly p ON p.channel = k.channel AND p.segment = k.segment AND p.period_start = (k.period_start - interval '3 months')::date
-  LEFT JOIN csat.kpi_quarterly y ON y.channel = k.channel AND y.segment = k.segment AND y.period_start = (k.period_start - interval '1 year')::date;
-SELECT k.period_start, round(k.csat_rate_vs_baseline::numeric, 6) AS vs_baseline,
-       round((k.csat_rate - (SELECT avg((score >= 4)::int::float8) FROM shop.surveys s WHERE s.scale_max = 5
-                AND s.answered_at >= '2025-11-01 00:00+00' AND s.answered_at < '2026-01-01 00:00+00'))::numeric, 6) AS by_hand
-  FROM csat.kpi_quarterly k WHERE k.channel = 'all' AND k.segment = 'all' AND k.period_start = '2026-10-01';
 -- the weekly view compares with 4 and 52 weeks earlier
 SELECT count(*) FILTER (WHERE round((k.csat_rate - p.csat_rate)::numeric, 9) IS DISTINCT FROM round(k.csat_rate_mom::numeric, 9)) AS weekly_mom_mismatches
   FROM csat.kpi_weekly k LEFT JOIN csat.kpi_weekly p ON p.channel = k.channel AND p.segment = k.segment AND p.period_start = k.period_start - 28;
