@@ -99,7 +99,8 @@ SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'csat'::regnamespace AND
 -- the KPI views have only BI-friendly types
 SELECT DISTINCT format_type(a.atttypid, a.atttypmod) AS type
   FROM pg_attribute a WHERE a.attrelid IN ('csat.kpi_hourly'::regclass, 'csat.kpi_daily'::regclass,
-                                           'csat.kpi_weekly'::regclass, 'csat.kpi_monthly'::regclass)
+                                           'csat.kpi_weekly'::regclass, 'csat.kpi_monthly'::regclass,
+                                           'csat.kpi_quarterly'::regclass)
    AND a.attnum > 0 ORDER BY 1;
 
 -- ---- full refresh

@@ -305,7 +305,7 @@ DELETE FROM shop.tickets t USING public.new_tickets n WHERE t.id OPERATOR(pg_cat
 SQL
 }
 views() {
-	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly refresh_status orders tickets surveys returns breaches rules watches sources settings calendars; do
+	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly kpi_quarterly refresh_status orders tickets surveys returns breaches rules watches sources settings calendars; do
 		echo "SELECT * FROM csat.$v;"
 	done
 }
