@@ -68,4 +68,10 @@ extern void csat_switch_back(CsatUserSwitch *sw);
  */
 extern ErrorData *csat_try_in_subxact(void (*fn) (void *arg), void *arg);
 
+/*
+ * The quantiles p[0..n-1] of the csat.sketch in datum d, decoding it once
+ * (sketch.c; percentiles must lie in [0, 1]).
+ */
+extern void csat_sketch_quantiles(Datum d, const double *p, int n, double *out);
+
 #endif							/* CSAT_H */

@@ -613,8 +613,8 @@ ON CONFLICT (name) DO NOTHING;
 SELECT pg_catalog.set_config('csat.shipping', 'off', true);
 
 -- ---------------------------------------------------------------- reading the KPIs
--- The figures of one state, one formula per measure (95 % two-sided intervals,
--- z = 1.959964): share Wilson; ratio and count the Poisson score interval of the
+-- The figures of one state, one formula per measure (src/kpi_figures.c; 95 %
+-- two-sided intervals, z = 1.959964): share Wilson; ratio and count the Poisson score interval of the
 -- count; mean a normal interval with Kish's effective n (sum_w^2 / sum_w2); nps
 -- the trinomial variance; durations: percentiles from the sketch, mean of the
 -- closed items, attainment hits / (hits + misses), no interval.
@@ -623,43 +623,7 @@ CREATE OR REPLACE FUNCTION csat.kpi_figures(measure text, scale float8, n bigint
 										   promoters bigint, detractors bigint, sketch csat.sketch,
 										   OUT value float8, OUT low float8, OUT high float8, OUT p50 float8, OUT p90 float8,
 										   OUT p95 float8, OUT p99 float8, OUT mean float8, OUT attainment float8)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT CASE measure
-		 WHEN 'share' THEN CASE WHEN n > 0 THEN hits::float8 / n::float8 END
-		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * hits::float8 / n::float8 END
-		 WHEN 'count' THEN n::float8
-		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * (promoters - detractors)::float8 / n::float8 END
-		 WHEN 'duration' THEN csat.percentile(sketch, 0.95::float8)
-		 ELSE CASE WHEN sum_w > 0::float8 THEN sum_wx / sum_w END END,
-	   CASE measure
-		 WHEN 'share' THEN CASE WHEN n > 0 THEN csat.wilson_lower(hits, n) END
-		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * GREATEST(0::float8, hits::float8 + 1.920729::float8 - 1.959964::float8 * pg_catalog.sqrt(hits::float8 + 0.960365::float8)) / n::float8 END
-		 WHEN 'count' THEN GREATEST(0::float8, n::float8 + 1.920729::float8 - 1.959964::float8 * pg_catalog.sqrt(n::float8 + 0.960365::float8))
-		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * ((promoters - detractors)::float8 / n::float8
-			 - 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, (promoters + detractors)::float8 / n::float8
-				 - ((promoters - detractors)::float8 / n::float8) ^ 2::float8) / n::float8)) END
-		 WHEN 'duration' THEN NULL::float8
-		 ELSE CASE WHEN sum_w > 0::float8 AND sum_w2 > 0::float8 AND sum_w * sum_w / sum_w2 > 1::float8
-				   THEN sum_wx / sum_w - 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, sum_wx2 / sum_w - (sum_wx / sum_w) ^ 2::float8)
-						/ (sum_w * sum_w / sum_w2 - 1::float8)) END END,
-	   CASE measure
-		 WHEN 'share' THEN CASE WHEN n > 0 THEN csat.wilson_upper(hits, n) END
-		 WHEN 'ratio' THEN CASE WHEN n > 0 THEN scale * (hits::float8 + 1.920729::float8 + 1.959964::float8 * pg_catalog.sqrt(hits::float8 + 0.960365::float8)) / n::float8 END
-		 WHEN 'count' THEN n::float8 + 1.920729::float8 + 1.959964::float8 * pg_catalog.sqrt(n::float8 + 0.960365::float8)
-		 WHEN 'nps' THEN CASE WHEN n > 0 THEN 100::float8 * ((promoters - detractors)::float8 / n::float8
-			 + 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, (promoters + detractors)::float8 / n::float8
-				 - ((promoters - detractors)::float8 / n::float8) ^ 2::float8) / n::float8)) END
-		 WHEN 'duration' THEN NULL::float8
-		 ELSE CASE WHEN sum_w > 0::float8 AND sum_w2 > 0::float8 AND sum_w * sum_w / sum_w2 > 1::float8
-				   THEN sum_wx / sum_w + 1.959964::float8 * pg_catalog.sqrt(GREATEST(0::float8, sum_wx2 / sum_w - (sum_wx / sum_w) ^ 2::float8)
-						/ (sum_w * sum_w / sum_w2 - 1::float8)) END END,
-	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.5::float8) END,
-	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.9::float8) END,
-	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.95::float8) END,
-	   CASE WHEN measure = 'duration' THEN csat.percentile(sketch, 0.99::float8) END,
-	   CASE WHEN measure = 'duration' AND n > 0 THEN sum_wx / n::float8 END,
-	   CASE WHEN measure = 'duration' AND hits + misses > 0 THEN hits::float8 / (hits + misses)::float8 END
-$$;
+AS 'MODULE_PATHNAME', 'csat_kpi_figures' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION csat.kpi_figures(text, float8, bigint, bigint, bigint, float8, float8, float8, float8, bigint, bigint, csat.sketch) IS
 'the figures of a KPI state (csat.kpi_rollup_*): value (share: hits/n; ratio: scale*hits/n; count: n; nps: 100*(promoters-detractors)/n; mean: sum_wx/sum_w; duration: p95), its 95 % interval low/high (share: Wilson; ratio, count: Poisson score interval of the count; mean: normal with Kish''s effective n; nps: trinomial variance; duration: none), and for durations p50/p90/p95/p99 (within the sketch''s 1 % relative accuracy), the mean of closed items and attainment hits/(hits+misses)';
 
@@ -667,14 +631,7 @@ COMMENT ON FUNCTION csat.kpi_figures(text, float8, bigint, bigint, bigint, float
 -- earlier, a week with the one 4 weeks earlier, a month or quarter with the
 -- previous one) or yoy (a year earlier; a week 52 weeks earlier), in zone tz
 CREATE OR REPLACE FUNCTION csat.kpi_shift(grain text, period_start timestamptz, compare text, tz text) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT ((period_start AT TIME ZONE tz) - CASE
-		 WHEN grain = 'week' AND compare = 'mom' THEN interval '28 days'
-		 WHEN grain = 'week' THEN interval '364 days'
-		 WHEN grain = 'quarter' AND compare = 'mom' THEN interval '3 months'
-		 WHEN compare = 'mom' THEN interval '1 month'
-		 ELSE interval '1 year' END) AT TIME ZONE tz
-$$;
+AS 'MODULE_PATHNAME', 'csat_kpi_shift' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION csat.kpi_shift(text, timestamptz, text, text) IS
 'the start of the period a period of the grain is compared with: mom (hour, day: a month earlier; week: 4 weeks earlier; month: the previous month; quarter: the previous quarter) or yoy (a year earlier; week: 52 weeks earlier), on the wall clock of time zone tz';
 
@@ -808,7 +765,9 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
 				 WHERE s.grain = k.grain AND s.period_start = w.ps AND s.kpi = k.kpi AND s.totals = k.totals - 1::int2
 				   AND s.day = (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
 				   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
-				   AND s.channel IS NOT DISTINCT FROM k.channel AND s.segment IS NOT DISTINCT FROM k.segment) x) q) ix
+				   AND s.channel IS NOT DISTINCT FROM k.channel AND s.segment IS NOT DISTINCT FROM k.segment) x) q
+	 -- (the gate here, not only in ON: a one-time filter skips the scans for other rows)
+	 WHERE d.measure = 'weighted_mean' AND k.breakdown IS NULL) ix
 	ON d.measure = 'weighted_mean' AND k.breakdown IS NULL
   CROSS JOIN LATERAL (SELECT CASE WHEN ix.k IS NOT NULL OR (d.measure = 'weighted_mean' AND k.breakdown IS NULL) THEN ix.k ELSE f.value END AS value) v
   CROSS JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8

@@ -558,6 +558,19 @@ csat_sketch_percentile(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(sk_quantile(w, p));
 }
 
+/* for other C files: several quantiles of one sketch, decoded once */
+void
+csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
+{
+	sk_work    *w = sketch_read(d, false);
+
+	for (int i = 0; i < n; i++)
+	{
+		check_p(p[i]);
+		out[i] = sk_quantile(w, p[i]);
+	}
+}
+
 /* one answer per element, same shape as p; a NULL element answers NULL */
 Datum
 csat_sketch_percentiles(PG_FUNCTION_ARGS)

@@ -1,0 +1,196 @@
+/*
+ * kpi_figures.c: csat.kpi_figures, the figures of one KPI state (a row of
+ * csat.kpi_states): value, 95 % interval and, for durations, percentiles,
+ * mean and attainment.  One formula per measure, written once; csat.kpi_values
+ * calls it for the period, the compared periods and the baseline, so it is C
+ * (a SQL function here cost a function-call executor per row and a sketch
+ * decode per percentile).
+ *
+ *   share     hits/n, Wilson score interval
+ *   ratio     scale*hits/n, Poisson score interval of the numerator count
+ *   count     n, Poisson score interval of n
+ *   nps       100*(promoters-detractors)/n, trinomial variance
+ *   duration  p95 of the sketch; p50/p90/p95/p99, mean of closed items
+ *             (sum_wx/n), attainment hits/(hits+misses); no interval
+ *   otherwise (mean, weighted_mean) sum_wx/sum_w, normal interval with
+ *             Kish's effective n = sum_w^2/sum_w2
+ *
+ * csat.kpi_shift, the start of the period compared with, is here too: the
+ * view calls it for every row it joins.
+ *
+ * A NULL state (no row for a compared period) gives NULL figures; NULL
+ * inputs give NULL where the SQL formula would, NaN sums give NaN.
+ */
+#include "csat.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(csat_kpi_figures);
+PG_FUNCTION_INFO_V1(csat_kpi_shift);
+
+#define Z95		1.959964		/* two-sided 95 % */
+#define Z95_SQ2	1.920729		/* z^2 / 2 */
+#define Z95_SQ4	0.960365		/* z^2 / 4 */
+
+enum
+{
+	F_VALUE, F_LOW, F_HIGH, F_P50, F_P90, F_P95, F_P99, F_MEAN, F_ATTAINMENT, F_COUNT
+};
+
+/* Poisson score interval of a count c: c + z^2/2 -/+ z sqrt(c + z^2/4) */
+static double
+poisson_bound(double c, bool upper)
+{
+	double		r = Z95 * sqrt(c + Z95_SQ4);
+
+	return upper ? c + Z95_SQ2 + r : fmax(0.0, c + Z95_SQ2 - r);
+}
+
+Datum
+csat_kpi_figures(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		out[F_COUNT];
+	bool		isnull[F_COUNT];
+	const char *measure;
+	double		scale,
+				n,
+				hits,
+				misses;
+
+#define NUL(i)		PG_ARGISNULL(i)
+#define ARG_F8(i)	PG_GETARG_FLOAT8(i)
+#define ARG_I8(i)	((double) PG_GETARG_INT64(i))
+#define SET(f, x)	(out[f] = Float8GetDatum(x), isnull[f] = false)
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "kpi_figures must return a composite");
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (int i = 0; i < F_COUNT; i++)
+	{
+		out[i] = (Datum) 0;
+		isnull[i] = true;
+	}
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, out, isnull)));
+
+	measure = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	scale = NUL(1) ? NAN : ARG_F8(1);
+	n = ARG_I8(2);
+	hits = NUL(3) ? NAN : ARG_I8(3);
+	misses = NUL(4) ? NAN : ARG_I8(4);
+
+	if (strcmp(measure, "share") == 0)
+	{
+		if (n > 0 && !NUL(3) && hits >= 0 && hits <= n)
+		{
+			double		z = csat_confidence_z(0.95);
+
+			SET(F_VALUE, hits / n);
+			SET(F_LOW, csat_wilson_bound(hits, n, z, false));
+			SET(F_HIGH, csat_wilson_bound(hits, n, z, true));
+		}
+	}
+	else if (strcmp(measure, "ratio") == 0)
+	{
+		if (n > 0 && !NUL(1) && !NUL(3))
+		{
+			SET(F_VALUE, scale * hits / n);
+			SET(F_LOW, scale * poisson_bound(hits, false) / n);
+			SET(F_HIGH, scale * poisson_bound(hits, true) / n);
+		}
+	}
+	else if (strcmp(measure, "count") == 0)
+	{
+		SET(F_VALUE, n);
+		SET(F_LOW, poisson_bound(n, false));
+		SET(F_HIGH, poisson_bound(n, true));
+	}
+	else if (strcmp(measure, "nps") == 0)
+	{
+		if (n > 0 && !NUL(9) && !NUL(10))
+		{
+			double		pr = ARG_I8(9),
+						de = ARG_I8(10),
+						v = (pr - de) / n,
+						r = Z95 * sqrt(fmax(0.0, (pr + de) / n - v * v) / n);
+
+			SET(F_VALUE, 100.0 * v);
+			SET(F_LOW, 100.0 * (v - r));
+			SET(F_HIGH, 100.0 * (v + r));
+		}
+	}
+	else if (strcmp(measure, "duration") == 0)
+	{
+		if (!PG_ARGISNULL(11))
+		{
+			static const double ps[4] = {0.5, 0.9, 0.95, 0.99};
+			double		q[4];
+
+			csat_sketch_quantiles(PG_GETARG_DATUM(11), ps, 4, q);
+			SET(F_VALUE, q[2]);
+			SET(F_P50, q[0]);
+			SET(F_P90, q[1]);
+			SET(F_P95, q[2]);
+			SET(F_P99, q[3]);
+		}
+		if (n > 0 && !NUL(6))
+			SET(F_MEAN, ARG_F8(6) / n);
+		if (!NUL(3) && !NUL(4) && hits + misses > 0)
+			SET(F_ATTAINMENT, hits / (hits + misses));
+	}
+	else
+	{
+		double		sw = NUL(5) ? NAN : ARG_F8(5),
+					sw2 = NUL(8) ? NAN : ARG_F8(8);
+
+		if (sw > 0 && !NUL(6))
+		{
+			double		m = ARG_F8(6) / sw;
+
+			SET(F_VALUE, m);
+			if (sw2 > 0 && sw * sw / sw2 > 1 && !NUL(7))
+			{
+				double		r = Z95 * sqrt(fmax(0.0, ARG_F8(7) / sw - m * m) / (sw * sw / sw2 - 1));
+
+				SET(F_LOW, m - r);
+				SET(F_HIGH, m + r);
+			}
+		}
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, out, isnull)));
+}
+
+/*
+ * csat.kpi_shift(grain, period_start, compare, tz): the start of the period a
+ * period is compared with, on the wall clock of tz: mom is an hour or a day a
+ * month earlier, a week 4 weeks earlier, a month or a quarter the previous
+ * one; yoy a year earlier (a week 52 weeks earlier).
+ */
+Datum
+csat_kpi_shift(PG_FUNCTION_ARGS)
+{
+	text	   *grain_t = PG_GETARG_TEXT_PP(0);
+	Datum		start = PG_GETARG_DATUM(1);
+	text	   *compare_t = PG_GETARG_TEXT_PP(2);
+	Datum		tz = PG_GETARG_DATUM(3);
+	char	   *grain = text_to_cstring(grain_t);
+	bool		mom = strcmp(text_to_cstring(compare_t), "mom") == 0;
+	Interval   *back = palloc0(sizeof(Interval));
+	Datum		wall;
+
+	if (strcmp(grain, "week") == 0)
+		back->day = mom ? 28 : 364;
+	else if (strcmp(grain, "quarter") == 0 && mom)
+		back->month = 3;
+	else
+		back->month = mom ? 1 : 12;
+	wall = DirectFunctionCall2(timestamptz_zone, tz, start);
+	wall = DirectFunctionCall2(timestamp_mi_interval, wall, IntervalPGetDatum(back));
+	PG_RETURN_DATUM(DirectFunctionCall2(timestamp_zone, tz, wall));
+}
