@@ -1,6 +1,6 @@
 # csat: customer-satisfaction KPIs inside PostgreSQL (PGXS build)
 EXTENSION   = csat
-EXTVERSION  = 0.5
+EXTVERSION  = 0.6
 MODULE_big  = csat
 PG_CONFIG  ?= pg_config
 
@@ -9,7 +9,7 @@ PG_CONFIG  ?= pg_config
 # (sql/<family>.sql) side by side.  The install script of the current version
 # is the family SQL files concatenated in dependency order (families not
 # present are skipped).
-FAMILIES    = common scores sketch checks calendar watch views views_fn kpi_expr kpis views_std kpis_fn views_kpi verify
+FAMILIES    = common scores sketch checks guards calendar watch views views_fn kpi_expr kpis views_std kpis_fn alerts views_kpi verify
 # Run again by every upgrade: the KPI views (CREATE OR REPLACE, rebinding every
 # operator they use) and the final check that no csat object depends on an
 # object outside pg_catalog that is not csat's own.
@@ -17,12 +17,12 @@ REPLAYED    = views_fn views_std kpis_fn views_kpi verify
 FAMILY_SQL  = $(wildcard $(addprefix src/,$(addsuffix .sql,$(FAMILIES))))
 
 # Versions.  Released install and upgrade scripts are committed and frozen
-# (csat--0.1.sql … csat--0.4.sql and their steps).  The upgrade into the current version is generated from the
+# (csat--0.1.sql … csat--0.5.sql and their steps).  The upgrade into the current version is generated from the
 # families that version added (plus src/upgrade-<from>--<to>.sql for changes
 # to older families, when there are any); when the next version starts, it is
 # frozen too.  test/t/upgrade.sh proves old + upgrades == fresh install.
-PREV_VERSION  = 0.4
-NEW_FAMILIES  = kpi_expr kpis
+PREV_VERSION  = 0.5
+NEW_FAMILIES  = guards alerts
 UPGRADE_SQL   = $(wildcard src/upgrade-$(PREV_VERSION)--$(EXTVERSION).sql) \
                 $(wildcard $(addprefix src/,$(addsuffix .sql,$(NEW_FAMILIES) $(REPLAYED))))
 

@@ -1,0 +1,3 @@
+-- 0.5 -> 0.6, written by hand: only what replaying the families cannot do
+-- (new columns of existing tables).  Followed by the families new in 0.6
+-- (guards, alerts) and the replayed files (Makefile: UPGRADE_SQL).
