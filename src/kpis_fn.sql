@@ -718,21 +718,16 @@ CREATE OR REPLACE VIEW csat.kpi_values AS
 SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
 	   v.value, k.n, f.low, f.high,
 	   CASE WHEN d.measure = 'duration' THEN coalesce(d.target, rr.breach) ELSE r.breach END AS target,
-	   CASE WHEN r.name IS NULL THEN NULL::csat.level
-			WHEN d.measure = 'share' THEN csat.rate_check(k.hits, k.n, r.warning, r.breach, r.higher_is_worse, r.min_samples, r.confidence)
-			WHEN k.n >= r.min_samples THEN csat.threshold_check(
-				CASE WHEN d.measure <> 'duration' THEN v.value
-					 WHEN r.statistic = 'p50' THEN f.p50 WHEN r.statistic = 'p90' THEN f.p90
-					 WHEN r.statistic = 'p99' THEN f.p99 WHEN r.statistic = 'mean' THEN f.mean
-					 WHEN r.statistic = 'attainment' THEN f.attainment ELSE f.p95 END,
-				r.warning, r.breach, r.higher_is_worse) END AS level,
+	   CASE WHEN r.name IS NULL OR k.n < r.min_samples OR k.n = 0 THEN NULL::csat.level
+			ELSE csat.threshold_check(g.bound, r.warning, r.breach, r.higher_is_worse) END AS level,
 	   v.value - vm.value AS mom, v.value - vy.value AS yoy, v.value - fb.value AS vs_baseline,
 	   CASE WHEN vm.value > 0::float8 THEN (v.value - vm.value) / vm.value END AS mom_pct,
 	   CASE WHEN vy.value > 0::float8 THEN (v.value - vy.value) / vy.value END AS yoy_pct,
 	   CASE WHEN fb.value > 0::float8 THEN (v.value - fb.value) / fb.value END AS vs_baseline_pct,
 	   f.p50, f.p90, f.p95, f.p99, f.mean, f.attainment,
 	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
-	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n
+	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n,
+	   r.name AS rule, g.bound
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
@@ -795,7 +790,15 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
   LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr
-	   ON d.measure = 'duration' AND d.target IS NULL;
+	   ON d.measure = 'duration' AND d.target IS NULL
+  -- the figure the rule judges, at its pessimistic interval end (csat.kpi_bounds at
+  -- the rule's confidence; NULL confidence: the raw figure); the weighted_mean
+  -- index over dimensions has no interval and is judged on its value
+  LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN v.value
+								 WHEN r.higher_is_worse THEN x.b[2] ELSE x.b[3] END AS bound
+					   FROM (SELECT csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
+													 k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) AS b) x) g
+	   ON r.name IS NOT NULL;
 COMMENT ON VIEW csat.kpi_values IS
 'every KPI of csat.kpis (enabled when last refreshed) per grain (hour, day, week, month, quarter), period, channel, segment and breakdown value, in long form for BI tools and alerting; NULL in channel, segment or breakdown = the total over it (''unknown'' = the source had no value); read from the rollups kept by csat.refresh()';
 DO $$
@@ -815,7 +818,7 @@ BEGIN
 		['low', 'lower end of the 95 % two-sided interval of value (csat.kpi_figures), NULL where the measure has none'],
 		['high', 'upper end of that interval'],
 		['target', 'durations: the KPI''s target or the matching rows rule''s breach (seconds); other measures: the breach of the matching kpi rule'],
-		['level', 'ok, warning or breach from the matching csat.rules rule of applies_to kpi: shares by csat.rate_check (Wilson bound, min_samples), other measures by csat.threshold_check on value (durations: the rule''s statistic, default p95) once n reaches min_samples'],
+		['level', 'ok, warning or breach from the matching csat.rules rule of applies_to kpi (column rule), judged on bound: the guarded verdict (docs/alerts.md); NULL without a rule or with fewer than its min_samples items'],
 		['mom', 'value minus the value of the compared period (csat.kpi_shift mom)'],
 		['yoy', 'value minus the value a year earlier (a week: 52 weeks)'],
 		['vs_baseline', 'value minus its value over the baseline days of csat.settings'],
@@ -829,7 +832,9 @@ BEGIN
 		['mean', 'durations: mean of the closed items, seconds'],
 		['attainment', 'durations: closed within target / (closed + open past target); open items younger than the target are pending, not counted'],
 		['open_n', 'durations: items still open at the refresh''s as_of'],
-		['overdue_n', 'durations: open items past the target']] LOOP
+		['overdue_n', 'durations: open items past the target'],
+		['rule', 'the csat.rules rule (applies_to kpi) that grades this row: the most specific one matching channel and segment'],
+		['bound', 'the figure the rule judges (its statistic for durations) at the pessimistic end of its interval at the rule''s confidence (csat.kpi_bounds): the lower end when higher is worse, else the upper end; the raw figure when the rule''s confidence is NULL']] LOOP
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_values.%I IS %L', c[1], c[2]);
 	END LOOP;
 END $$;

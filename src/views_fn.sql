@@ -770,6 +770,8 @@ BEGIN
 
 	INSERT INTO csat.rollup_state AS s (timezone, refreshed_at) VALUES (tz, pg_catalog.clock_timestamp())
 	ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+	-- KPI alerts of the periods recomputed (csat.alerts, in this transaction)
+	PERFORM csat.alert_step(at, hours, tz, rebuild);
 	INSERT INTO csat.refresh_log
 	SELECT t0, pg_catalog.clock_timestamp(), pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) t0), rebuild, tz,
 		   coalesce(pg_catalog.cardinality(hours), 0),
