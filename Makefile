@@ -9,11 +9,11 @@ PG_CONFIG  ?= pg_config
 # (sql/<family>.sql) side by side.  The install script of the current version
 # is the family SQL files concatenated in dependency order (families not
 # present are skipped).
-FAMILIES    = common scores sketch checks guards calendar watch views views_fn kpi_expr kpis views_std kpis_fn alerts views_kpi verify
+FAMILIES    = common scores sketch checks guards calendar watch views views_fn kpi_expr kpis alerts views_std kpis_fn alerts_fn views_kpi verify
 # Run again by every upgrade: the KPI views (CREATE OR REPLACE, rebinding every
 # operator they use) and the final check that no csat object depends on an
 # object outside pg_catalog that is not csat's own.
-REPLAYED    = views_fn views_std kpis_fn views_kpi verify
+REPLAYED    = views_fn views_std kpis_fn alerts_fn views_kpi verify
 FAMILY_SQL  = $(wildcard $(addprefix src/,$(addsuffix .sql,$(FAMILIES))))
 
 # Versions.  Released install and upgrade scripts are committed and frozen

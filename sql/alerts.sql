@@ -161,3 +161,27 @@ SELECT count(*) AS alerts_left FROM csat.alerts;
 DROP ROLE regress_alerts_stranger;
 REVOKE SELECT ON csat.kpi_values FROM regress_alerts_reader;
 DROP ROLE regress_alerts_reader;
+
+-- ---------------------------------------------------------------- 11. change rules
+-- phone: 90 % fast on 2 February, 50 % on 2 March; the rule judges the change
+-- against the month before (mom) on its interval (MOVER from the two Wilson
+-- intervals): down 40 points, upper end about -28 points, past -20: breach
+INSERT INTO csat.rules (name, metric, channel, applies_to, compare, change, warning, breach, higher_is_worse, min_samples, grains)
+VALUES ('reply_drop', 'fast_reply', 'phone', 'kpi', 'mom', 'absolute', -0.1, -0.2, false, 10, '{day}');
+SELECT pg_temp.add('2026-02-02 10:00+00', 100, 90, 'phone');
+SELECT pg_temp.add('2026-03-02 16:00+00', 100, 50, 'phone');
+SELECT pg_temp.r('2026-03-02 16:30+00');
+SELECT grain, period, channel, segment, level, value, bound, threshold, n FROM pg_temp.a;
+SELECT summary FROM csat.alerts ORDER BY segment NULLS FIRST;
+SELECT round(mom::numeric, 3) AS mom, level, round(bound::numeric, 3) AS bound FROM csat.kpi_values
+ WHERE kpi = 'fast_reply' AND grain = 'day' AND period_start = '2026-03-02' AND channel = 'phone' AND segment IS NULL;
+-- relative: 50/90 - 1 = -44 %; "not more than 30 % below" breaches on the MOVER-R upper end
+UPDATE csat.rules SET change = 'relative', warning = -0.15, breach = -0.3 WHERE name = 'reply_drop';
+SELECT round(mom_pct::numeric, 3) AS mom_pct, level, round(bound::numeric, 3) AS bound FROM csat.kpi_values
+ WHERE kpi = 'fast_reply' AND grain = 'day' AND period_start = '2026-03-02' AND channel = 'phone' AND segment IS NULL;
+-- the raw change (confidence NULL): bound = the change itself
+UPDATE csat.rules SET confidence = NULL WHERE name = 'reply_drop';
+SELECT round(mom_pct::numeric, 3) AS mom_pct, level, round(bound::numeric, 3) AS bound FROM csat.kpi_values
+ WHERE kpi = 'fast_reply' AND grain = 'day' AND period_start = '2026-03-02' AND channel = 'phone' AND segment IS NULL;
+SELECT pg_temp.err($$UPDATE csat.rules SET compare = 'wow' WHERE name = 'reply_drop'$$);
+SELECT pg_temp.err($$UPDATE csat.rules SET change = 'percent' WHERE name = 'reply_drop'$$);

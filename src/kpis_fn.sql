@@ -783,7 +783,7 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
 	   AND coalesce(b.segment, '') = coalesce(k.segment, '') AND coalesce(b.breakdown, '') = coalesce(k.breakdown, '')
   LEFT JOIN LATERAL csat.kpi_figures(d.measure, d.scale, b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2,
 									 b.promoters, b.detractors, b.sketch) fb ON d.measure <> 'weighted_mean' OR k.breakdown IS NOT NULL
-  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic
+  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare, x.change
 					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
@@ -794,10 +794,28 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
   -- the figure the rule judges, at its pessimistic interval end (csat.kpi_bounds at
   -- the rule's confidence; NULL confidence: the raw figure); the weighted_mean
   -- index over dimensions has no interval and is judged on its value
-  LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN v.value
-								 WHEN r.higher_is_worse THEN x.b[2] ELSE x.b[3] END AS bound
-					   FROM (SELECT csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-													 k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) AS b) x) g
+  -- (a change rule, compare set: the change against the compared period's figure
+  -- at the same confidence, csat.change_bounds)
+  LEFT JOIN LATERAL (
+	SELECT CASE WHEN r.compare IS NULL THEN CASE WHEN r.higher_is_worse THEN x.b[2] ELSE x.b[3] END
+				WHEN r.higher_is_worse THEN c.b[2] ELSE c.b[3] END AS bound
+	  FROM (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN ARRAY[v.value, v.value, v.value]
+						ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
+											 k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) END AS b) x
+	  LEFT JOIN LATERAL (
+		SELECT csat.change_bounds(x.b[1], x.b[2], x.b[3], o.b[1], o.b[2], o.b[3], r.change = 'relative') AS b
+		  FROM (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN
+							  ARRAY[s.wm, s.wm, s.wm]
+							ELSE csat.kpi_bounds(d.measure, d.scale, s.n, s.hits, s.misses, s.sum_w, s.sum_wx, s.sum_wx2, s.sum_w2,
+												 s.promoters, s.detractors, s.sketch, r.statistic, r.confidence) END AS b
+				  FROM (SELECT m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2, m.promoters, m.detractors, m.sketch, ix.m AS wm
+						 WHERE r.compare = 'mom'
+						UNION ALL
+						SELECT y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2, y.promoters, y.detractors, y.sketch, ix.y
+						 WHERE r.compare = 'yoy'
+						UNION ALL
+						SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch, NULL::float8
+						 WHERE r.compare = 'baseline') s) o) c ON r.compare IS NOT NULL) g
 	   ON r.name IS NOT NULL;
 COMMENT ON VIEW csat.kpi_values IS
 'every KPI of csat.kpis (enabled when last refreshed) per grain (hour, day, week, month, quarter), period, channel, segment and breakdown value, in long form for BI tools and alerting; NULL in channel, segment or breakdown = the total over it (''unknown'' = the source had no value); read from the rollups kept by csat.refresh()';
@@ -834,7 +852,7 @@ BEGIN
 		['open_n', 'durations: items still open at the refresh''s as_of'],
 		['overdue_n', 'durations: open items past the target'],
 		['rule', 'the csat.rules rule (applies_to kpi) that grades this row: the most specific one matching channel and segment'],
-		['bound', 'the figure the rule judges (its statistic for durations) at the pessimistic end of its interval at the rule''s confidence (csat.kpi_bounds): the lower end when higher is worse, else the upper end; the raw figure when the rule''s confidence is NULL']] LOOP
+		['bound', 'the figure the rule judges (its statistic for durations; for a change rule the change against its compare period, csat.change_bounds) at the pessimistic end of its interval at the rule''s confidence (csat.kpi_bounds): the lower end when higher is worse, else the upper end; the raw figure when the rule''s confidence is NULL']] LOOP
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_values.%I IS %L', c[1], c[2]);
 	END LOOP;
 END $$;

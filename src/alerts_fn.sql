@@ -1,0 +1,176 @@
+-- alerts_fn: the functions that judge KPI alerts from csat.kpi_values (the
+-- alerts family's tables and the functions that need no view are in
+-- src/alerts.sql).  Replayed by every upgrade, after the KPI views.
+
+-- a number for a summary: 3 significant digits, shares as percent
+CREATE OR REPLACE FUNCTION csat.alert_number(x float8, unit text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN x IS NULL THEN 'NULL'
+			WHEN x OPERATOR(pg_catalog.=) 'Infinity'::float8 OR x OPERATOR(pg_catalog.=) '-Infinity'::float8 THEN x::text
+			WHEN unit OPERATOR(pg_catalog.=) ANY ('{share,fraction}'::text[]) THEN (x OPERATOR(pg_catalog.*) 100::float8)::numeric(30, 1)::text || ' %'
+			WHEN unit OPERATOR(pg_catalog.=) 'pp' THEN (x OPERATOR(pg_catalog.*) 100::float8)::numeric(30, 1)::text || ' pp'
+			WHEN unit OPERATOR(pg_catalog.=) 'seconds' THEN pg_catalog.round(x::numeric)::text || ' s'
+			ELSE pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.round(x::numeric, 3)::text, '0'), '.')
+				 || CASE WHEN unit IS NULL OR unit OPERATOR(pg_catalog.=) '' THEN '' ELSE ' ' || unit END END
+$$;
+COMMENT ON FUNCTION csat.alert_number(float8, text) IS 'internal: a figure as csat.alerts.summary writes it (share or fraction as percent, pp as percentage points, seconds rounded, else 3 decimals, with the unit)';
+
+-- the end of a period of the grain starting at start, on the wall clock of tz
+CREATE OR REPLACE FUNCTION csat.period_end(grain text, start timestamptz, tz text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT ((start AT TIME ZONE tz) OPERATOR(pg_catalog.+) CASE grain WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day'
+		WHEN 'week' THEN interval '7 days' WHEN 'month' THEN interval '1 month' WHEN 'quarter' THEN interval '3 months' END) AT TIME ZONE tz
+$$;
+COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
+
+-- the summary line of an alert: scope, KPI (and statistic), figure, comparison,
+-- threshold, the deciding bound and n
+CREATE OR REPLACE FUNCTION csat.alert_summary(v csat.kpi_values, r csat.rules, measure text, unit text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)',
+		pg_catalog.concat_ws('/', coalesce(v.channel, 'all'), coalesce(v.segment, 'all'),
+							 CASE WHEN v.breakdown IS NOT NULL THEN v.breakdown_by || ' ' || v.breakdown END),
+		v.kpi, CASE WHEN measure OPERATOR(pg_catalog.=) 'duration' THEN ' ' || coalesce(r.statistic, 'p95') ELSE '' END,
+		CASE WHEN r.compare IS NOT NULL THEN pg_catalog.format(' %s change vs %s', r.change, r.compare) ELSE '' END,
+		csat.alert_number(CASE WHEN r.compare IS NOT NULL THEN c.change
+							   WHEN measure OPERATOR(pg_catalog.<>) 'duration' THEN v.value
+							   WHEN r.statistic OPERATOR(pg_catalog.=) 'p50' THEN v.p50 WHEN r.statistic OPERATOR(pg_catalog.=) 'p90' THEN v.p90
+							   WHEN r.statistic OPERATOR(pg_catalog.=) 'p99' THEN v.p99 WHEN r.statistic OPERATOR(pg_catalog.=) 'mean' THEN v.mean
+							   WHEN r.statistic OPERATOR(pg_catalog.=) 'attainment' THEN v.attainment ELSE v.p95 END, u.unit),
+		CASE WHEN r.higher_is_worse THEN '>' ELSE '<' END,
+		csat.alert_number(CASE WHEN v.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END, u.unit),
+		CASE WHEN r.confidence IS NULL THEN 'raw value'
+			 ELSE pg_catalog.format('%s %% %s bound %s',
+					pg_catalog.rtrim(pg_catalog.rtrim((50::numeric OPERATOR(pg_catalog.+) 50::numeric OPERATOR(pg_catalog.*) r.confidence::numeric)::text, '0'), '.'),
+					CASE WHEN r.higher_is_worse THEN 'lower' ELSE 'upper' END, csat.alert_number(v.bound, u.unit)) END,
+		v.n)
+  FROM (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' AND r.compare IS NOT NULL THEN 'share'
+					WHEN r.compare IS NOT NULL AND (measure OPERATOR(pg_catalog.=) 'share' OR unit OPERATOR(pg_catalog.=) 'fraction') THEN 'pp'
+					WHEN measure OPERATOR(pg_catalog.=) 'duration' AND r.statistic OPERATOR(pg_catalog.=) 'attainment' THEN 'share'
+					WHEN measure OPERATOR(pg_catalog.=) 'share' THEN 'share' ELSE unit END AS unit) u,
+	   -- a change rule: the change (as csat.kpi_values.mom/yoy/vs_baseline, or relative)
+	   (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' THEN
+					CASE r.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
+				ELSE CASE r.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END AS change) c
+$$;
+COMMENT ON FUNCTION csat.alert_summary(csat.kpi_values, csat.rules, text, text) IS 'internal: the one-line summary of an alert (csat.alerts.summary) from its csat.kpi_values row, its rule and the KPI''s measure and unit';
+
+-- The alerts of one refresh, in its transaction.  Judged: the periods of the
+-- recomputed hours (local period starts) at every grain a kpi rule asks for,
+-- ending less than alert_horizon before as_of, and the periods of open alerts
+-- that are provisional or not at breach (on a full rebuild, after a rule or
+-- KPI was edited: of every open alert).  Rows written late into old
+-- periods (a backfill) are judged by no refresh.  Sends one NOTIFY csat_alert
+-- when a rule with notify (not muted) opened, escalated or resolved something.
+CREATE OR REPLACE FUNCTION csat.alert_step(as_of timestamptz, hours timestamptz[], tz text, rebuilt boolean,
+										   OUT opened bigint, OUT escalated bigint, OUT resolved bigint, OUT updated bigint)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	horizon interval := coalesce((SELECT s.alert_horizon FROM csat.settings s), interval '7 days');
+	grace interval := coalesce((SELECT s.alert_grace FROM csat.settings s), interval '1 hour');
+	grains text[];
+	kpis text[];
+	g text[];
+	ps timestamptz[];
+	payload jsonb;
+BEGIN
+	opened := 0; escalated := 0; resolved := 0; updated := 0;
+	SELECT pg_catalog.array_agg(DISTINCT x.grain), pg_catalog.array_agg(DISTINCT r.metric) INTO grains, kpis
+	  FROM csat.rules r, pg_catalog.unnest(r.grains) x(grain)
+	 WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'kpi';
+	-- the periods to judge: (grain, start) pairs in g/ps
+	SELECT pg_catalog.array_agg(p.grain), pg_catalog.array_agg(p.ps) INTO g, ps
+	  FROM (SELECT DISTINCT x.grain, (pg_catalog.date_trunc(x.grain, h AT TIME ZONE tz) AT TIME ZONE tz) AS ps
+			  FROM pg_catalog.unnest(hours) h, pg_catalog.unnest(grains) x(grain)
+			 WHERE h OPERATOR(pg_catalog.>) (as_of OPERATOR(pg_catalog.-) horizon OPERATOR(pg_catalog.-) interval '3 months')
+			   AND csat.period_end(x.grain, pg_catalog.date_trunc(x.grain, h AT TIME ZONE tz) AT TIME ZONE tz, tz)
+				   OPERATOR(pg_catalog.>) (as_of OPERATOR(pg_catalog.-) horizon)
+			UNION
+			SELECT a.grain, a.period_start FROM csat.alerts a
+			 WHERE a.resolved_at IS NULL AND (rebuilt OR a.provisional
+				   OR a.current_level IS DISTINCT FROM 'breach'::csat.level)) p;
+	IF ps IS NULL THEN
+		RETURN;
+	END IF;
+
+	WITH judged AS MATERIALIZED (
+		-- the guarded verdicts of those periods (csat.kpi_values: one formula), with
+		-- the threshold passed and a line for people
+		SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.rule, v.level, v.value, v.bound, v.n,
+			   CASE WHEN v.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END AS threshold,
+			   csat.period_end(v.grain, v.period_start, tz) OPERATOR(pg_catalog.>) as_of AS provisional,
+			   (csat.period_end(v.grain, v.period_start, tz) OPERATOR(pg_catalog.+) grace) OPERATOR(pg_catalog.<=) as_of AS closed,
+			   r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false) AS notify,
+			   csat.alert_summary(v, r, k.measure, k.unit) AS summary
+		  FROM csat.kpi_values v
+		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) v.rule AND v.grain OPERATOR(pg_catalog.=) ANY (r.grains)
+		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
+		 WHERE v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
+		   AND v.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND v.rule IS NOT NULL
+		   AND (v.grain, v.period_start) IN (SELECT u.g, u.ps FROM ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps))),
+	moves AS MATERIALIZED (
+		-- at warning or above: open (a new key, or a resolved one again), escalate, or
+		-- update in place; a period closed with only a warning is not opened
+		SELECT a.alert_id, c.*,
+			   CASE WHEN a.alert_id IS NULL OR a.resolved_at IS NOT NULL THEN 'open'
+					WHEN c.level OPERATOR(pg_catalog.>) a.level THEN 'escalate' ELSE 'update' END AS move
+		  FROM judged c
+		  LEFT JOIN csat.alerts a ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
+			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
+			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
+		 WHERE c.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
+		   AND NOT (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed)
+		UNION ALL
+		-- open alerts of the judged periods that fell below warning (or are no longer
+		-- graded: too few items, rule disabled or moved), or whose period closed
+		-- past the grace time without a breach
+		SELECT a.alert_id, c.*, 'resolve'
+		  FROM csat.alerts a
+		  JOIN ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps) ON u.g OPERATOR(pg_catalog.=) a.grain AND u.ps OPERATOR(pg_catalog.=) a.period_start
+		  LEFT JOIN judged c ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
+			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
+			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
+		 WHERE a.resolved_at IS NULL
+		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
+				OR (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed))),
+	changed AS (
+		UPDATE csat.alerts a
+		   SET level = CASE WHEN m.move OPERATOR(pg_catalog.=) 'resolve' THEN a.level ELSE GREATEST(a.level, m.level) END,
+			   current_level = m.level,
+			   escalated_at = CASE WHEN m.move OPERATOR(pg_catalog.<>) 'resolve' AND m.level OPERATOR(pg_catalog.>) a.level THEN as_of
+								   ELSE a.escalated_at END,
+			   resolved_at = CASE m.move WHEN 'resolve' THEN as_of WHEN 'open' THEN NULL ELSE a.resolved_at END,
+			   value = coalesce(m.value, a.value), bound = coalesce(m.bound, a.bound), threshold = coalesce(m.threshold, a.threshold),
+			   n = coalesce(m.n, a.n), provisional = coalesce(m.provisional, a.provisional), summary = coalesce(m.summary, a.summary)
+		  FROM moves m
+		 WHERE a.alert_id OPERATOR(pg_catalog.=) m.alert_id
+		   AND (m.move OPERATOR(pg_catalog.<>) 'update'
+				OR (a.current_level, a.value, a.bound, a.threshold, a.n, a.provisional, a.summary)
+				   IS DISTINCT FROM (m.level, m.value, m.bound, m.threshold, m.n, m.provisional, m.summary))
+		RETURNING m.move),
+	added AS (
+		INSERT INTO csat.alerts (rule, kpi, grain, period_start, channel, segment, breakdown, level, current_level, value, bound,
+								 threshold, n, provisional, opened_at, summary)
+		SELECT m.rule, m.kpi, m.grain, m.period_start, m.channel, m.segment, m.breakdown, m.level, m.level, m.value, m.bound,
+			   m.threshold, m.n, m.provisional, as_of, m.summary
+		  FROM moves m WHERE m.move OPERATOR(pg_catalog.=) 'open' AND m.alert_id IS NULL
+		RETURNING 1)
+	SELECT (SELECT pg_catalog.count(*) FROM added) OPERATOR(pg_catalog.+)
+		   (SELECT pg_catalog.count(*) FROM changed WHERE changed.move OPERATOR(pg_catalog.=) 'open'),
+		   (SELECT pg_catalog.count(*) FROM changed WHERE changed.move OPERATOR(pg_catalog.=) 'escalate'),
+		   (SELECT pg_catalog.count(*) FROM changed WHERE changed.move OPERATOR(pg_catalog.=) 'resolve'),
+		   (SELECT pg_catalog.count(*) FROM changed WHERE changed.move OPERATOR(pg_catalog.=) 'update'),
+		   (SELECT pg_catalog.jsonb_build_object(
+					'opened', pg_catalog.count(*) FILTER (WHERE m.move OPERATOR(pg_catalog.=) 'open'),
+					'escalated', pg_catalog.count(*) FILTER (WHERE m.move OPERATOR(pg_catalog.=) 'escalate'),
+					'resolved', pg_catalog.count(*) FILTER (WHERE m.move OPERATOR(pg_catalog.=) 'resolve'),
+					'worst', pg_catalog.max(m.level) FILTER (WHERE m.move OPERATOR(pg_catalog.<>) 'resolve'))
+			  FROM moves m WHERE m.notify AND m.move OPERATOR(pg_catalog.<>) 'update')
+	  INTO opened, escalated, resolved, updated, payload;
+	IF (payload OPERATOR(pg_catalog.->>) 'opened')::int OPERATOR(pg_catalog.+) (payload OPERATOR(pg_catalog.->>) 'escalated')::int
+	   OPERATOR(pg_catalog.+) (payload OPERATOR(pg_catalog.->>) 'resolved')::int OPERATOR(pg_catalog.>) 0 THEN
+		PERFORM pg_catalog.pg_notify('csat_alert', payload::text);
+	END IF;
+END $$;
+COMMENT ON FUNCTION csat.alert_step(timestamptz, timestamptz[], text, boolean) IS
+'internal: csat.refresh() calls it in its transaction with its as_of, the local hours it recomputed, the time zone and whether it rebuilt everything: opens, escalates, resolves and reopens csat.alerts from csat.kpi_values (docs/alerts.md) and sends NOTIFY csat_alert once (JSON: opened, escalated, resolved, worst) when a rule with notify, not muted, changed something; returns the counts (updated: alerts whose figures changed in place)';
