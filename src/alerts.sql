@@ -97,7 +97,7 @@ COMMENT ON COLUMN csat.alerts.resolved_at IS 'as_of of the refresh that resolved
 COMMENT ON COLUMN csat.alerts.acknowledged_at IS 'when csat.acknowledge() was called for it';
 COMMENT ON COLUMN csat.alerts.acknowledged_by IS 'the role that acknowledged it';
 COMMENT ON COLUMN csat.alerts.note IS 'the note given to csat.acknowledge()';
-COMMENT ON COLUMN csat.alerts.summary IS 'one line for people, e.g. "chat/vip first_response p95 412 s > 180 s (97.5 % lower bound 366 s, n = 575)"';
+COMMENT ON COLUMN csat.alerts.summary IS 'one line for people, e.g. "chat/vip first_response p95 412 s > 180 s (95 % lower bound 366 s, n = 575)": the lower or upper end of the rule''s two-sided interval';
 
 -- ---------------------------------------------------------------- acknowledging and pruning
 -- (the functions that judge, src/alerts_fn.sql, follow csat.kpi_values)

@@ -24,7 +24,7 @@ $$;
 COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
 
 -- the summary line of an alert: scope, KPI (and statistic), figure, comparison,
--- threshold, the deciding bound and n
+-- threshold, the deciding end of the rule's (two-sided) interval and n
 CREATE OR REPLACE FUNCTION csat.alert_summary(v csat.kpi_values, r csat.rules, measure text, unit text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)',
@@ -41,7 +41,7 @@ SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)',
 		csat.alert_number(CASE WHEN v.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END, u.unit),
 		CASE WHEN r.confidence IS NULL THEN 'raw value'
 			 ELSE pg_catalog.format('%s %% %s bound %s',
-					pg_catalog.rtrim(pg_catalog.rtrim((50::numeric OPERATOR(pg_catalog.+) 50::numeric OPERATOR(pg_catalog.*) r.confidence::numeric)::text, '0'), '.'),
+					pg_catalog.rtrim(pg_catalog.rtrim((100::numeric OPERATOR(pg_catalog.*) r.confidence::numeric)::text, '0'), '.'),
 					CASE WHEN r.higher_is_worse THEN 'lower' ELSE 'upper' END, csat.alert_number(v.bound, u.unit)) END,
 		v.n)
   FROM (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' AND r.compare IS NOT NULL THEN 'share'
