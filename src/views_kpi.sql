@@ -89,10 +89,10 @@ DECLARE
 								['vs_baseline', 'b', 'over the baseline period']];
 	-- then the alert levels
 	levels text[] := ARRAY[
-		['csat_rate_level', 'rate_level', 'num=satisfied den=responses rule=csat_rate', 'alert level of csat_rate from the matching csat.rules rule of metric csat_rate (csat.rate_check: Wilson-bounded, min_samples)'],
-		['nps_level', 'threshold_level', 'of=nps n=nps_responses rule=nps', 'alert level of nps from the matching rule of metric nps (csat.threshold_check; NULL below min_samples answers)'],
-		['complaint_rate_level', 'rate_level', 'num=complaints den=orders rule=complaint_rate', 'alert level of complaint_rate from the matching rule of metric complaint_rate (csat.rate_check)'],
-		['frt_p95_level', 'threshold_level', 'of=frt_p95_s n=responded rule=first_response', 'alert level of frt_p95_s against the matching rule of metric first_response (csat.threshold_check; NULL below min_samples answered tickets)']
+		['csat_rate_level', 'rate_level', 'num=satisfied den=responses rule=csat_rate', 'alert level of csat_rate from the matching csat.rules rule of metric csat_rate: csat.rate_check on the Wilson bound at the rule''s confidence, NULL below min_samples (the 0.3 check; csat.kpi_values.level is the guarded verdict alerts use)'],
+		['nps_level', 'threshold_level', 'of=nps n=nps_responses rule=nps', 'alert level of nps from the matching rule of metric nps: csat.threshold_check on the raw value, no interval, NULL below min_samples answers (the 0.3 check, noisy; csat.kpi_values.level is the guarded verdict alerts use)'],
+		['complaint_rate_level', 'rate_level', 'num=complaints den=orders rule=complaint_rate', 'alert level of complaint_rate from the matching rule of metric complaint_rate: csat.rate_check on the Wilson bound (the 0.3 check; csat.kpi_values.level is the guarded verdict alerts use)'],
+		['frt_p95_level', 'threshold_level', 'of=frt_p95_s n=responded rule=first_response', 'alert level of frt_p95_s against the matching rule of metric first_response: csat.threshold_check on the raw p95, no interval, NULL below min_samples answered tickets (the 0.3 check, noisy; csat.kpi_values.level judges the p95''s order-statistic bound)']
 	];
 	rows text[] := ARRAY['k', 'm', 'y', 'b'];
 
