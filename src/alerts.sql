@@ -85,7 +85,7 @@ COMMENT ON COLUMN csat.alerts.channel IS 'channel; NULL = total over channels';
 COMMENT ON COLUMN csat.alerts.segment IS 'segment; NULL = total over segments';
 COMMENT ON COLUMN csat.alerts.breakdown IS 'breakdown value; NULL = total over the values (or no breakdown)';
 COMMENT ON COLUMN csat.alerts.level IS 'the worst level seen: warning or breach';
-COMMENT ON COLUMN csat.alerts.current_level IS 'the level at the last evaluation (ok once resolved by a recomputation; NULL when the period no longer has enough items)';
+COMMENT ON COLUMN csat.alerts.current_level IS 'the level at the last evaluation (ok once the period is judged below warning, has too few items or is no longer graded by the rule)';
 COMMENT ON COLUMN csat.alerts.value IS 'the KPI''s value at the last evaluation';
 COMMENT ON COLUMN csat.alerts.bound IS 'the interval end that decided the level (csat.kpi_values.bound)';
 COMMENT ON COLUMN csat.alerts.threshold IS 'the rule''s threshold the bound is past (breach, else warning)';

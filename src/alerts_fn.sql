@@ -23,37 +23,29 @@ SELECT ((start AT TIME ZONE tz) OPERATOR(pg_catalog.+) CASE grain WHEN 'hour' TH
 $$;
 COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
 
--- the summary line of an alert: scope, KPI (and statistic), figure, comparison,
--- threshold, the deciding end of the rule's (two-sided) interval and n
-CREATE OR REPLACE FUNCTION csat.alert_summary(v csat.kpi_values, r csat.rules, measure text, unit text) RETURNS text
+-- the summary line of an alert: scope, KPI (and statistic, or the change a
+-- change rule judges), figure, comparison, threshold, the deciding end of the
+-- rule's two-sided interval and n
+CREATE OR REPLACE FUNCTION csat.alert_summary(scope text, kpi text, measure text, unit text, r csat.rules, level csat.level,
+											  figure float8, bound float8, n bigint) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)',
-		pg_catalog.concat_ws('/', coalesce(v.channel, 'all'), coalesce(v.segment, 'all'),
-							 CASE WHEN v.breakdown IS NOT NULL THEN v.breakdown_by || ' ' || v.breakdown END),
-		v.kpi, CASE WHEN measure OPERATOR(pg_catalog.=) 'duration' THEN ' ' || coalesce(r.statistic, 'p95') ELSE '' END,
+SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
+		CASE WHEN measure OPERATOR(pg_catalog.=) 'duration' THEN ' ' || coalesce(r.statistic, 'p95') ELSE '' END,
 		CASE WHEN r.compare IS NOT NULL THEN pg_catalog.format(' %s change vs %s', r.change, r.compare) ELSE '' END,
-		csat.alert_number(CASE WHEN r.compare IS NOT NULL THEN c.change
-							   WHEN measure OPERATOR(pg_catalog.<>) 'duration' THEN v.value
-							   WHEN r.statistic OPERATOR(pg_catalog.=) 'p50' THEN v.p50 WHEN r.statistic OPERATOR(pg_catalog.=) 'p90' THEN v.p90
-							   WHEN r.statistic OPERATOR(pg_catalog.=) 'p99' THEN v.p99 WHEN r.statistic OPERATOR(pg_catalog.=) 'mean' THEN v.mean
-							   WHEN r.statistic OPERATOR(pg_catalog.=) 'attainment' THEN v.attainment ELSE v.p95 END, u.unit),
+		csat.alert_number(figure, u.unit),
 		CASE WHEN r.higher_is_worse THEN '>' ELSE '<' END,
-		csat.alert_number(CASE WHEN v.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END, u.unit),
+		csat.alert_number(CASE WHEN level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END, u.unit),
 		CASE WHEN r.confidence IS NULL THEN 'raw value'
 			 ELSE pg_catalog.format('%s %% %s bound %s',
 					pg_catalog.rtrim(pg_catalog.rtrim((100::numeric OPERATOR(pg_catalog.*) r.confidence::numeric)::text, '0'), '.'),
-					CASE WHEN r.higher_is_worse THEN 'lower' ELSE 'upper' END, csat.alert_number(v.bound, u.unit)) END,
-		v.n)
+					CASE WHEN r.higher_is_worse THEN 'lower' ELSE 'upper' END, csat.alert_number(bound, u.unit)) END,
+		n)
   FROM (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' AND r.compare IS NOT NULL THEN 'share'
 					WHEN r.compare IS NOT NULL AND (measure OPERATOR(pg_catalog.=) 'share' OR unit OPERATOR(pg_catalog.=) 'fraction') THEN 'pp'
 					WHEN measure OPERATOR(pg_catalog.=) 'duration' AND r.statistic OPERATOR(pg_catalog.=) 'attainment' THEN 'share'
-					WHEN measure OPERATOR(pg_catalog.=) 'share' THEN 'share' ELSE unit END AS unit) u,
-	   -- a change rule: the change (as csat.kpi_values.mom/yoy/vs_baseline, or relative)
-	   (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' THEN
-					CASE r.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
-				ELSE CASE r.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END AS change) c
+					WHEN measure OPERATOR(pg_catalog.=) 'share' THEN 'share' ELSE unit END AS unit) u
 $$;
-COMMENT ON FUNCTION csat.alert_summary(csat.kpi_values, csat.rules, text, text) IS 'internal: the one-line summary of an alert (csat.alerts.summary) from its csat.kpi_values row, its rule and the KPI''s measure and unit';
+COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.level, float8, float8, bigint) IS 'internal: the one-line summary of an alert (csat.alerts.summary): scope, KPI, the figure the rule judges, the threshold passed, the deciding interval end and n';
 
 -- The alerts of one refresh, in its transaction.  Judged: the periods of the
 -- recomputed hours (local period starts) at every grain a kpi rule asks for,
@@ -70,12 +62,14 @@ DECLARE
 	grace interval := coalesce((SELECT s.alert_grace FROM csat.settings s), interval '1 hour');
 	grains text[];
 	kpis text[];
+	change_kpis text[];
 	g text[];
 	ps timestamptz[];
 	payload jsonb;
 BEGIN
 	opened := 0; escalated := 0; resolved := 0; updated := 0;
-	SELECT pg_catalog.array_agg(DISTINCT x.grain), pg_catalog.array_agg(DISTINCT r.metric) INTO grains, kpis
+	SELECT pg_catalog.array_agg(DISTINCT x.grain), pg_catalog.array_agg(DISTINCT r.metric),
+		   pg_catalog.array_agg(DISTINCT r.metric) FILTER (WHERE r.compare IS NOT NULL) INTO grains, kpis, change_kpis
 	  FROM csat.rules r, pg_catalog.unnest(r.grains) x(grain)
 	 WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'kpi';
 	-- the periods to judge: (grain, start) pairs in g/ps
@@ -93,21 +87,43 @@ BEGIN
 		RETURN;
 	END IF;
 
-	WITH judged AS MATERIALIZED (
-		-- the guarded verdicts of those periods (csat.kpi_values: one formula), with
-		-- the threshold passed and a line for people
-		SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.rule, v.level, v.value, v.bound, v.n,
-			   CASE WHEN v.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END AS threshold,
-			   csat.period_end(v.grain, v.period_start, tz) OPERATOR(pg_catalog.>) as_of AS provisional,
-			   (csat.period_end(v.grain, v.period_start, tz) OPERATOR(pg_catalog.+) grace) OPERATOR(pg_catalog.<=) as_of AS closed,
-			   r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false) AS notify,
-			   csat.alert_summary(v, r, k.measure, k.unit) AS summary
+	WITH raised AS (
+		-- the periods' rows at warning or above: plain rules from csat.kpi_levels (each
+		-- row reads only its own state), change rules from csat.kpi_values
+		SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown, l.breakdown_by, l.rule, l.level, l.value,
+			   l.bound, l.n, l.measure, ARRAY[l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment] AS stats, NULL::float8 AS chg
+		  FROM csat.kpi_levels l
+		 WHERE l.grain OPERATOR(pg_catalog.=) ANY (g) AND l.period_start OPERATOR(pg_catalog.=) ANY (ps)
+		   AND l.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND l.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
+		UNION ALL
+		SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,
+			   v.bound, v.n, k.measure, NULL::float8[],
+			   CASE WHEN rc.change OPERATOR(pg_catalog.=) 'relative' THEN
+						CASE rc.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
+					ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END
 		  FROM csat.kpi_values v
-		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) v.rule AND v.grain OPERATOR(pg_catalog.=) ANY (r.grains)
+		  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
 		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
-		 WHERE v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
-		   AND v.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND v.rule IS NOT NULL
-		   AND (v.grain, v.period_start) IN (SELECT u.g, u.ps FROM ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps))),
+		 WHERE change_kpis IS NOT NULL AND v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
+		   AND v.kpi OPERATOR(pg_catalog.=) ANY (change_kpis) AND v.level OPERATOR(pg_catalog.>=) 'warning'::csat.level),
+	judged AS MATERIALIZED (
+		-- with the threshold passed and a line for people
+		SELECT j.grain, j.period_start, j.kpi, j.channel, j.segment, j.breakdown, j.rule, j.level, j.value, j.bound, j.n,
+			   CASE WHEN j.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END AS threshold,
+			   csat.period_end(j.grain, j.period_start, tz) OPERATOR(pg_catalog.>) as_of AS provisional,
+			   (csat.period_end(j.grain, j.period_start, tz) OPERATOR(pg_catalog.+) grace) OPERATOR(pg_catalog.<=) as_of AS closed,
+			   r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false) AS notify,
+			   csat.alert_summary(pg_catalog.concat_ws('/', coalesce(j.channel, 'all'), coalesce(j.segment, 'all'),
+													  CASE WHEN j.breakdown IS NOT NULL THEN j.breakdown_by || ' ' || j.breakdown END),
+								  j.kpi, j.measure, k.unit, r, j.level,
+								  CASE WHEN r.compare IS NOT NULL THEN j.chg
+									   WHEN j.measure OPERATOR(pg_catalog.<>) 'duration' THEN j.value
+									   ELSE j.stats[pg_catalog.array_position('{p50,p90,p95,p99,mean,attainment}'::text[], coalesce(r.statistic, 'p95'))] END,
+								  j.bound, j.n) AS summary
+		  FROM raised j
+		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) j.rule AND j.grain OPERATOR(pg_catalog.=) ANY (r.grains)
+		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) j.kpi
+		 WHERE (j.grain, j.period_start) IN (SELECT u.g, u.ps FROM ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps))),
 	moves AS MATERIALIZED (
 		-- at warning or above: open (a new key, or a resolved one again), escalate, or
 		-- update in place; a period closed with only a warning is not opened
@@ -124,19 +140,30 @@ BEGIN
 		-- open alerts of the judged periods that fell below warning (or are no longer
 		-- graded: too few items, rule disabled or moved), or whose period closed
 		-- past the grace time without a breach
-		SELECT a.alert_id, c.*, 'resolve'
+		-- (their figures as they are now, from csat.kpi_levels, when not raised)
+		SELECT a.alert_id, c.grain, c.period_start, c.kpi, c.channel, c.segment, c.breakdown, c.rule, c.level,
+			   coalesce(c.value, cur.value), coalesce(c.bound, cur.bound), coalesce(c.n, cur.n), c.threshold,
+			   coalesce(c.provisional, csat.period_end(a.grain, a.period_start, tz) OPERATOR(pg_catalog.>) as_of),
+			   c.closed, coalesce(c.notify, r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false)),
+			   c.summary, 'resolve'
 		  FROM csat.alerts a
 		  JOIN ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps) ON u.g OPERATOR(pg_catalog.=) a.grain AND u.ps OPERATOR(pg_catalog.=) a.period_start
+		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) a.rule
 		  LEFT JOIN judged c ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
 			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
 			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
+		  LEFT JOIN LATERAL (SELECT l.value, l.bound, l.n FROM csat.kpi_levels l
+							  WHERE l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
+								AND l.kpi OPERATOR(pg_catalog.=) a.kpi AND l.channel IS NOT DISTINCT FROM a.channel
+								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown) cur
+			   ON c.rule IS NULL
 		 WHERE a.resolved_at IS NULL
 		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
 				OR (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed))),
 	changed AS (
 		UPDATE csat.alerts a
 		   SET level = CASE WHEN m.move OPERATOR(pg_catalog.=) 'resolve' THEN a.level ELSE GREATEST(a.level, m.level) END,
-			   current_level = m.level,
+			   current_level = coalesce(m.level, 'ok'::csat.level),
 			   escalated_at = CASE WHEN m.move OPERATOR(pg_catalog.<>) 'resolve' AND m.level OPERATOR(pg_catalog.>) a.level THEN as_of
 								   ELSE a.escalated_at END,
 			   resolved_at = CASE m.move WHEN 'resolve' THEN as_of WHEN 'open' THEN NULL ELSE a.resolved_at END,

@@ -714,76 +714,51 @@ $$;
 COMMENT ON FUNCTION csat.dimension_weight(text, date) IS
 'the weight of a survey dimension on a day: the csat.dimension_weights row with the latest valid_from on or before it; 0 for a dimension the table does not list; 1 for every dimension while the table is empty';
 
-CREATE OR REPLACE VIEW csat.kpi_values AS
-SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
+-- the weighted_mean index of a period and scope: sum(w_d * mean_d) / sum(w_d)
+-- over the dimension rows (breakdown values) of the period, with the weights of
+-- its first day (csat.kpi_levels for the period, csat.kpi_values for the
+-- compared ones)
+CREATE OR REPLACE FUNCTION csat.kpi_index(grain text, period_start timestamptz, kpi text, totals int2, channel text, segment text)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT pg_catalog.sum(x.w * x.m) / NULLIF(pg_catalog.sum(x.w), 0::float8)
+  FROM (SELECT s.sum_wx / s.sum_w AS m, csat.dimension_weight(s.breakdown, s.day) AS w
+		  FROM csat.kpi_states s
+		 WHERE s.grain = kpi_index.grain AND s.period_start = kpi_index.period_start AND s.kpi = kpi_index.kpi
+		   AND s.totals = kpi_index.totals - 1::int2
+		   AND s.day = (kpi_index.period_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
+		   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
+		   AND s.channel IS NOT DISTINCT FROM kpi_index.channel AND s.segment IS NOT DISTINCT FROM kpi_index.segment) x
+$$;
+COMMENT ON FUNCTION csat.kpi_index(text, timestamptz, text, int2, text, text) IS
+'internal: the weighted_mean index of a period and scope of csat.kpi_states: sum(w_d * mean_d) / sum(w_d) over its dimension rows, w_d = csat.dimension_weight on the period''s first day';
+
+-- Every KPI per grain, period and scope with its figures and its level against
+-- the plain (not change) rule that grades it: what csat.kpi_values shows without
+-- the comparisons, and what the alerts read (each row needs only its own state).
+CREATE OR REPLACE VIEW csat.kpi_levels AS
+SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
 	   v.value, k.n, f.low, f.high,
 	   CASE WHEN d.measure = 'duration' THEN coalesce(d.target, rr.breach) ELSE r.breach END AS target,
-	   CASE WHEN r.name IS NULL OR k.n < r.min_samples OR k.n = 0 THEN NULL::csat.level
-			ELSE csat.threshold_check(g.bound, r.warning, r.breach, r.higher_is_worse) END AS level,
-	   v.value - vm.value AS mom, v.value - vy.value AS yoy, v.value - fb.value AS vs_baseline,
-	   CASE WHEN vm.value > 0::float8 THEN (v.value - vm.value) / vm.value END AS mom_pct,
-	   CASE WHEN vy.value > 0::float8 THEN (v.value - vy.value) / vy.value END AS yoy_pct,
-	   CASE WHEN fb.value > 0::float8 THEN (v.value - fb.value) / fb.value END AS vs_baseline_pct,
+	   CASE WHEN r.name IS NULL OR r.compare IS NOT NULL OR k.n < r.min_samples OR k.n = 0 THEN NULL::csat.level
+			ELSE csat.threshold_check(CASE WHEN r.higher_is_worse THEN g.b[2] ELSE g.b[3] END, r.warning, r.breach, r.higher_is_worse)
+	   END AS level,
 	   f.p50, f.p90, f.p95, f.p99, f.mean, f.attainment,
 	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
 	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n,
-	   r.name AS rule, g.bound
+	   r.name AS rule, CASE WHEN r.compare IS NOT NULL THEN NULL::float8 WHEN r.higher_is_worse THEN g.b[2] ELSE g.b[3] END AS bound,
+	   g.b AS bounds, d.measure, k.day
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
 									  k.promoters, k.detractors, k.sketch) f
-  -- the compared period's state (by its day, an indexed key: the planner may look
-  -- it up per row for a narrow query or join the histories for a wide one)
-  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
-					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
-						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
-						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
-						AND x.breakdown IS NOT DISTINCT FROM k.breakdown) m ON true
-  -- the compared period's state (by its day, an indexed key: the planner may look
-  -- it up per row for a narrow query or join the histories for a wide one)
-  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x, LATERAL (SELECT csat.kpi_shift(k.grain, k.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st)) AS ps) p
-					  WHERE x.grain = k.grain AND x.kpi = k.kpi AND x.totals = k.totals
-						AND x.day = (p.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AND x.period_start = p.ps
-						AND x.channel IS NOT DISTINCT FROM k.channel AND x.segment IS NOT DISTINCT FROM k.segment
-						AND x.breakdown IS NOT DISTINCT FROM k.breakdown) y ON true
-  -- weighted_mean: the index over the dimension rows of this period and of the
-  -- compared ones (sum(w_d * mean_d) / sum(w_d), weights of the period's first day)
-  LEFT JOIN LATERAL (
-	SELECT pg_catalog.max(q.v) FILTER (WHERE w.which = 1) AS k, pg_catalog.max(q.v) FILTER (WHERE w.which = 2) AS m,
-		   pg_catalog.max(q.v) FILTER (WHERE w.which = 3) AS y
-	  FROM (VALUES (1, k.period_start), (2, m.period_start), (3, y.period_start)) w(which, ps)
-	  CROSS JOIN LATERAL (
-		SELECT pg_catalog.sum(x.w * x.m) / NULLIF(pg_catalog.sum(x.w), 0::float8) AS v
-		  FROM (SELECT s.sum_wx / s.sum_w AS m,
-					   csat.dimension_weight(s.breakdown, (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date) AS w
-				  FROM csat.kpi_states s
-				 WHERE s.grain = k.grain AND s.period_start = w.ps AND s.kpi = k.kpi AND s.totals = k.totals - 1::int2
-				   AND s.day = (w.ps AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-				   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
-				   AND s.channel IS NOT DISTINCT FROM k.channel AND s.segment IS NOT DISTINCT FROM k.segment) x) q
-	 -- (the gate here, not only in ON: a one-time filter skips the scans for other rows)
-	 WHERE d.measure = 'weighted_mean' AND k.breakdown IS NULL) ix
-	ON d.measure = 'weighted_mean' AND k.breakdown IS NULL
-  CROSS JOIN LATERAL (SELECT CASE WHEN ix.k IS NOT NULL OR (d.measure = 'weighted_mean' AND k.breakdown IS NULL) THEN ix.k ELSE f.value END AS value) v
-  CROSS JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
-								 WHEN d.measure = 'weighted_mean' AND m.breakdown IS NULL THEN ix.m
-								 ELSE (csat.kpi_figures(d.measure, d.scale, m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2,
-														m.promoters, m.detractors, m.sketch)).value END AS value) vm
-  CROSS JOIN LATERAL (SELECT CASE WHEN y.kpi IS NULL THEN NULL::float8
-								 WHEN d.measure = 'weighted_mean' AND y.breakdown IS NULL THEN ix.y
-								 ELSE (csat.kpi_figures(d.measure, d.scale, y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2,
-														y.promoters, y.detractors, y.sketch)).value END AS value) vy
-  LEFT JOIN (SELECT b.kpi, b.totals, b.channel, b.segment, b.breakdown,
-					sum(b.n)::bigint AS n, sum(b.hits)::bigint AS hits, sum(b.misses)::bigint AS misses,
-					sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx, sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2,
-					sum(b.promoters)::bigint AS promoters, sum(b.detractors)::bigint AS detractors, csat.rollup(b.sketch) AS sketch
-			   FROM csat.kpi_rollup_daily b JOIN csat.settings s ON b.day BETWEEN s.baseline_start AND s.baseline_end
-			  GROUP BY 1, 2, 3, 4, 5) b
-	   ON b.kpi = k.kpi AND b.totals = k.totals AND coalesce(b.channel, '') = coalesce(k.channel, '')
-	   AND coalesce(b.segment, '') = coalesce(k.segment, '') AND coalesce(b.breakdown, '') = coalesce(k.breakdown, '')
-  LEFT JOIN LATERAL csat.kpi_figures(d.measure, d.scale, b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2,
-									 b.promoters, b.detractors, b.sketch) fb ON d.measure <> 'weighted_mean' OR k.breakdown IS NOT NULL
-  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare, x.change
+  -- weighted_mean: the value of a row without breakdown is the index over dimensions
+  CROSS JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL
+								  THEN csat.kpi_index(k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment)
+								  ELSE f.value END AS value) v
+  -- the most specific matching kpi rule, and for durations without a target of
+  -- their own the matching rows rule's breach
+  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare
 					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
@@ -791,32 +766,88 @@ SELECT k.grain, k.period_start, k.kpi, k.channel, k.segment, d.breakdown AS brea
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr
 	   ON d.measure = 'duration' AND d.target IS NULL
-  -- the figure the rule judges, at its pessimistic interval end (csat.kpi_bounds at
-  -- the rule's confidence; NULL confidence: the raw figure); the weighted_mean
-  -- index over dimensions has no interval and is judged on its value
-  -- (a change rule, compare set: the change against the compared period's figure
-  -- at the same confidence, csat.change_bounds)
-  LEFT JOIN LATERAL (
-	SELECT CASE WHEN r.compare IS NULL THEN CASE WHEN r.higher_is_worse THEN x.b[2] ELSE x.b[3] END
-				WHEN r.higher_is_worse THEN c.b[2] ELSE c.b[3] END AS bound
-	  FROM (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN ARRAY[v.value, v.value, v.value]
-						ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-											 k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) END AS b) x
-	  LEFT JOIN LATERAL (
-		SELECT csat.change_bounds(x.b[1], x.b[2], x.b[3], o.b[1], o.b[2], o.b[3], r.change = 'relative') AS b
-		  FROM (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN
-							  ARRAY[s.wm, s.wm, s.wm]
-							ELSE csat.kpi_bounds(d.measure, d.scale, s.n, s.hits, s.misses, s.sum_w, s.sum_wx, s.sum_wx2, s.sum_w2,
-												 s.promoters, s.detractors, s.sketch, r.statistic, r.confidence) END AS b
-				  FROM (SELECT m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2, m.promoters, m.detractors, m.sketch, ix.m AS wm
-						 WHERE r.compare = 'mom'
-						UNION ALL
-						SELECT y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2, y.promoters, y.detractors, y.sketch, ix.y
-						 WHERE r.compare = 'yoy'
-						UNION ALL
-						SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch, NULL::float8
-						 WHERE r.compare = 'baseline') s) o) c ON r.compare IS NOT NULL) g
+  -- the figure the rule judges with its interval at the rule's confidence
+  -- ({value, low, high}, csat.kpi_bounds; NULL confidence: the raw figure); the
+  -- weighted_mean index over dimensions has no interval
+  LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN ARRAY[v.value, v.value, v.value]
+								 ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
+													  k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) END AS b) g
 	   ON r.name IS NOT NULL;
+COMMENT ON VIEW csat.kpi_levels IS
+'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
+
+CREATE OR REPLACE VIEW csat.kpi_values AS
+SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
+	   l.value, l.n, l.low, l.high, l.target,
+	   CASE WHEN rc.compare IS NULL THEN l.level
+			WHEN l.n < rc.min_samples OR l.n = 0 THEN NULL::csat.level
+			ELSE csat.threshold_check(c.bound, rc.warning, rc.breach, rc.higher_is_worse) END AS level,
+	   l.value - vm.value AS mom, l.value - vy.value AS yoy, l.value - fb.value AS vs_baseline,
+	   CASE WHEN vm.value > 0::float8 THEN (l.value - vm.value) / vm.value END AS mom_pct,
+	   CASE WHEN vy.value > 0::float8 THEN (l.value - vy.value) / vy.value END AS yoy_pct,
+	   CASE WHEN fb.value > 0::float8 THEN (l.value - fb.value) / fb.value END AS vs_baseline_pct,
+	   l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment, l.open_n, l.overdue_n,
+	   l.rule, CASE WHEN rc.compare IS NULL THEN l.bound ELSE c.bound END AS bound
+  FROM csat.kpi_levels l
+  JOIN csat.kpis d ON d.name = l.kpi
+  -- the compared period's state (by its day, an indexed key: the planner may look
+  -- it up per row for a narrow query or join the histories for a wide one)
+  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x
+					  WHERE x.grain = l.grain AND x.kpi = l.kpi AND x.totals = l.totals
+						AND x.day = (csat.kpi_shift(l.grain, l.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
+									 AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
+						AND x.period_start = csat.kpi_shift(l.grain, l.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
+						AND x.channel IS NOT DISTINCT FROM l.channel AND x.segment IS NOT DISTINCT FROM l.segment
+						AND x.breakdown IS NOT DISTINCT FROM l.breakdown) m ON true
+  LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x
+					  WHERE x.grain = l.grain AND x.kpi = l.kpi AND x.totals = l.totals
+						AND x.day = (csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
+									 AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
+						AND x.period_start = csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
+						AND x.channel IS NOT DISTINCT FROM l.channel AND x.segment IS NOT DISTINCT FROM l.segment
+						AND x.breakdown IS NOT DISTINCT FROM l.breakdown) y ON true
+  -- the compared figures (the weighted_mean index for a row without breakdown)
+  CROSS JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
+								 WHEN l.measure = 'weighted_mean' AND m.breakdown IS NULL
+								 THEN csat.kpi_index(m.grain, m.period_start, m.kpi, m.totals, m.channel, m.segment)
+								 ELSE (csat.kpi_figures(l.measure, d.scale, m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2,
+														m.promoters, m.detractors, m.sketch)).value END AS value) vm
+  CROSS JOIN LATERAL (SELECT CASE WHEN y.kpi IS NULL THEN NULL::float8
+								 WHEN l.measure = 'weighted_mean' AND y.breakdown IS NULL
+								 THEN csat.kpi_index(y.grain, y.period_start, y.kpi, y.totals, y.channel, y.segment)
+								 ELSE (csat.kpi_figures(l.measure, d.scale, y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2,
+														y.promoters, y.detractors, y.sketch)).value END AS value) vy
+  -- the baseline days' state
+  LEFT JOIN (SELECT b.kpi, b.totals, b.channel, b.segment, b.breakdown,
+					sum(b.n)::bigint AS n, sum(b.hits)::bigint AS hits, sum(b.misses)::bigint AS misses,
+					sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx, sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2,
+					sum(b.promoters)::bigint AS promoters, sum(b.detractors)::bigint AS detractors, csat.rollup(b.sketch) AS sketch
+			   FROM csat.kpi_rollup_daily b JOIN csat.settings s ON b.day BETWEEN s.baseline_start AND s.baseline_end
+			  GROUP BY 1, 2, 3, 4, 5) b
+	   ON b.kpi = l.kpi AND b.totals = l.totals AND coalesce(b.channel, '') = coalesce(l.channel, '')
+	   AND coalesce(b.segment, '') = coalesce(l.segment, '') AND coalesce(b.breakdown, '') = coalesce(l.breakdown, '')
+  LEFT JOIN LATERAL csat.kpi_figures(l.measure, d.scale, b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2,
+									 b.promoters, b.detractors, b.sketch) fb ON l.measure <> 'weighted_mean' OR l.breakdown IS NOT NULL
+  -- a change rule (compare set) grading this row: the change against the compared
+  -- period's figure, judged on its interval (csat.change_bounds of the two
+  -- periods' intervals at the rule's confidence; the weighted_mean index has none)
+  LEFT JOIN csat.rules rc ON rc.name = l.rule AND rc.compare IS NOT NULL
+  LEFT JOIN LATERAL (
+	SELECT CASE WHEN rc.higher_is_worse THEN x.b[2] ELSE x.b[3] END AS bound
+	  FROM (SELECT csat.change_bounds(l.bounds[1], l.bounds[2], l.bounds[3], o.b[1], o.b[2], o.b[3], rc.change = 'relative') AS b
+			  FROM (SELECT CASE WHEN l.measure = 'weighted_mean' AND l.breakdown IS NULL
+								THEN ARRAY[s.wm, s.wm, s.wm]
+								ELSE csat.kpi_bounds(l.measure, d.scale, s.n, s.hits, s.misses, s.sum_w, s.sum_wx, s.sum_wx2, s.sum_w2,
+													 s.promoters, s.detractors, s.sketch, rc.statistic, rc.confidence) END AS b
+					  FROM (SELECT m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2, m.promoters, m.detractors, m.sketch,
+								   vm.value AS wm WHERE rc.compare = 'mom'
+							UNION ALL
+							SELECT y.n, y.hits, y.misses, y.sum_w, y.sum_wx, y.sum_wx2, y.sum_w2, y.promoters, y.detractors, y.sketch,
+								   vy.value WHERE rc.compare = 'yoy'
+							UNION ALL
+							SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch,
+								   fb.value WHERE rc.compare = 'baseline') s) o) x) c
+	   ON rc.name IS NOT NULL;
 COMMENT ON VIEW csat.kpi_values IS
 'every KPI of csat.kpis (enabled when last refreshed) per grain (hour, day, week, month, quarter), period, channel, segment and breakdown value, in long form for BI tools and alerting; NULL in channel, segment or breakdown = the total over it (''unknown'' = the source had no value); read from the rollups kept by csat.refresh()';
 DO $$
@@ -856,4 +887,27 @@ BEGIN
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_values.%I IS %L', c[1], c[2]);
 	END LOOP;
 END $$;
-GRANT SELECT ON csat.kpi_values, csat.kpi_states TO @extowner@ WITH GRANT OPTION;
+DO $$
+DECLARE
+	c text[];
+BEGIN
+	FOREACH c SLICE 1 IN ARRAY ARRAY[
+		['totals', 'grouping(channel, segment, breakdown), as in csat.kpi_states'],
+		['level', 'the level against the matching kpi rule (rule) judged on bound; NULL without a rule, below its min_samples, or for a change rule (csat.kpi_values has those)'],
+		['bound', 'the pessimistic end of the figure''s interval at the rule''s confidence: bounds[2] when higher is worse, else bounds[3]'],
+		['bounds', '{value, low, high} of the figure the rule judges (its statistic for durations) at the rule''s confidence (csat.kpi_bounds)'],
+		['measure', 'csat.kpis.measure'],
+		['day', 'the day the period starts on (an index-friendly key of period_start)']] LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_levels.%I IS %L', c[1], c[2]);
+	END LOOP;
+	-- the other columns mean what they mean in csat.kpi_values
+	FOR c IN SELECT ARRAY[a.attname::text, d.description] FROM pg_catalog.pg_attribute a
+			   JOIN pg_catalog.pg_description d ON d.objoid = 'csat.kpi_values'::pg_catalog.regclass
+					AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = a.attnum
+			  WHERE a.attrelid = 'csat.kpi_values'::pg_catalog.regclass
+				AND a.attname <> ALL ('{level,bound}'::name[])
+				AND EXISTS (SELECT FROM pg_catalog.pg_attribute b WHERE b.attrelid = 'csat.kpi_levels'::pg_catalog.regclass AND b.attname = a.attname) LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_levels.%I IS %L', c[1], c[2]);
+	END LOOP;
+END $$;
+GRANT SELECT ON csat.kpi_values, csat.kpi_levels, csat.kpi_states TO @extowner@ WITH GRANT OPTION;
