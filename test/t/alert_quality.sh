@@ -21,6 +21,7 @@
 #   count            Poisson(f T) against a breach count T of 50, 200 or 1000 (in the n column)
 #   mean normal      true mean 300 f, sd 30 % of it; breach 300 (t on n, sum x, sum x^2)
 #   mean log-normal  true mean 300 f, sigma 1; breach 300
+#   weighted mean    as mean normal, with log-normal weights (sigma 1): Kish's effective n
 #   nps              lower is worse, breach 30: true NPS 30 (2 - f) = 36, 33, 30, 27, 0 with
 #                    30 % passives (trinomial variance)
 #   p95 sigma 0.5/1  log-normal durations, true p95 600 f s, breach 600: csat.sla_sketch of each
@@ -181,6 +182,16 @@ FROM (SELECT dist, f, n, w, count(*) AS m, sum(x) AS sx, sum(x * x) AS sx2
             FROM unnest('{normal,log-normal}'::text[]) dist, cells, generate_series(1, n) i) v
       GROUP BY 1, 2, 3, 4) s;
 
+-- weighted means: log-normal weights (sigma 1) independent of normal values of true mean
+-- 300 f (sd 30 %), breach 300; t on Kish's effective n = (sum w)^2 / sum w^2 (~n / 2.7)
+INSERT INTO bounds
+SELECT 'weighted mean', f, n,
+       csat.kpi_bounds('weighted_mean', NULL, m, NULL, NULL, sw, swx, swx2, sw2, NULL, NULL, NULL, NULL, 0.95),
+       csat.kpi_bounds('weighted_mean', NULL, m, NULL, NULL, sw, swx, swx2, sw2, NULL, NULL, NULL, NULL, NULL), 300, true
+FROM (SELECT f, n, w, count(*) AS m, sum(wt) AS sw, sum(wt * x) AS swx, sum(wt * x * x) AS swx2, sum(wt * wt) AS sw2
+      FROM (SELECT f, n, w, exp(:Z) AS wt, 300 * f * (1 + 0.3 * :Z) AS x FROM cells, generate_series(1, n) i) v
+      GROUP BY 1, 2, 3) s;
+
 -- NPS, lower is worse, breach 30: true NPS 30 (2 - f) (36, 33, 30, 27, 0) with 30 % passives
 INSERT INTO bounds
 SELECT 'nps', f, n,
@@ -320,8 +331,8 @@ BEGIN
       RAISE EXCEPTION '%, 6 looks at 1-0.05/6: breach on % %% of 2x windows with n >= 200 (< 90 %%)', q.guard, q.recall_pct;
     END IF;
   END LOOP;
-  IF (SELECT count(*) FROM guard_quality) <> 10 THEN
-    RAISE EXCEPTION 'expected 10 guard types, got %', (SELECT count(*) FROM guard_quality);
+  IF (SELECT count(*) FROM guard_quality) <> 11 THEN
+    RAISE EXCEPTION 'expected 11 guard types, got %', (SELECT count(*) FROM guard_quality);
   END IF;
 END $$;
 SQL
