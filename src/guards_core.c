@@ -470,6 +470,12 @@ gd_mover_ratio(double v1, double l1, double u1, double v0, double l0, double u0,
 		!(v0 > 0.0) || v1 < 0.0 || isinf(v0) || isinf(v1))
 		return 0;
 	*r = v1 / v0;
+	/* raw figures (confidence NULL, zero-width sides): the raw ratio itself */
+	if (l1 == v1 && u1 == v1 && l0 == v0 && u0 == v0)
+	{
+		*lo = *hi = *r;
+		return 1;
+	}
 
 	C = l1 * (2.0 * v1 - l1);
 	if (l1 == -INFINITY)
@@ -482,6 +488,9 @@ gd_mover_ratio(double v1, double l1, double u1, double v0, double l0, double u0,
 	{
 		A = u0 * (2.0 * v0 - u0);
 		D = B * B - A * C;
+		/* a zero discriminant (e.g. an exact denominator end) may round below zero */
+		if (D < 0.0 && D > -1e-12 * B * B)
+			D = 0.0;
 		*lo = D < 0 ? -INFINITY : C / (B + sqrt(D));
 	}
 

@@ -213,6 +213,15 @@ test_mover(void)
 	CHECK(!gd_mover_ratio(-1, -2, 0, 1, 0.5, 1.5, &r, &lo, &hi), "v1 < 0 undefined");
 	CHECK(gd_mover_ratio(2, -1, 3, 1, 0.5, 2.5, &r, &lo, &hi) && lo == -INFINITY, "no real lower root -> -inf, got %g", lo);
 	CHECK(gd_mover_ratio(0, 0, 0.1, 1, 0.5, 1.5, &r, &lo, &hi) && lo == 0 && hi > 0, "v1 = 0: [%g, %g]", lo, hi);
+	/* raw figures (zero-width sides) give the raw ratio, not -inf from a rounded discriminant */
+	for (int k = 1; k <= 1000; k++)
+	{
+		double		a1 = 300.0 + 0.37 * k + 1.0 / 3.0,
+					a0 = 200.0 + 0.13 * k + 1.0 / 7.0;
+
+		gd_mover_ratio(a1, a1, a1, a0, a0, a0, &r, &lo, &hi);
+		CHECK(lo == r && hi == r, "exact sides %.17g/%.17g: [%.17g, %.17g], ratio %.17g", a1, a0, lo, hi, r);
+	}
 }
 
 int
