@@ -74,4 +74,7 @@ extern ErrorData *csat_try_in_subxact(void (*fn) (void *arg), void *arg);
  */
 extern void csat_sketch_quantiles(Datum d, const double *p, int n, double *out);
 
+/* How many values the csat.sketch in datum d holds, and its relative accuracy (sketch.c). */
+extern void csat_sketch_describe(Datum d, int64 *count, double *alpha);
+
 #endif							/* CSAT_H */

@@ -571,6 +571,16 @@ csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
 	}
 }
 
+/* for other C files: how many values a sketch holds and its relative accuracy */
+void
+csat_sketch_describe(Datum d, int64 *count, double *alpha)
+{
+	sk_work    *w = sketch_read(d, false);
+
+	*count = (int64) w->count;
+	*alpha = w->alpha;
+}
+
 /* one answer per element, same shape as p; a NULL element answers NULL */
 Datum
 csat_sketch_percentiles(PG_FUNCTION_ARGS)
