@@ -13,7 +13,9 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
-INSERT INTO csat.settings (timezone, alert_horizon, alert_grace) VALUES ('UTC', '2 days', '1 hour');
+-- (one look per open period: open periods are judged at the rule's confidence
+-- here; section 12 shows the correction for repeated looks)
+INSERT INTO csat.settings (timezone, alert_horizon, alert_grace, alert_looks) VALUES ('UTC', '2 days', '1 hour', 1);
 -- only the KPI under test (the shipped ones would add nothing here)
 UPDATE csat.kpis SET enabled = false;
 INSERT INTO csat.kpis (name, kind, measure, success, description) VALUES
@@ -185,3 +187,23 @@ SELECT round(mom_pct::numeric, 3) AS mom_pct, level, round(bound::numeric, 3) AS
  WHERE kpi = 'fast_reply' AND grain = 'day' AND period_start = '2026-03-02' AND channel = 'phone' AND segment IS NULL;
 SELECT pg_temp.err($$UPDATE csat.rules SET compare = 'wow' WHERE name = 'reply_drop'$$);
 SELECT pg_temp.err($$UPDATE csat.rules SET change = 'percent' WHERE name = 'reply_drop'$$);
+
+-- ---------------------------------------------------------------- 12. repeated looks at an open period
+-- with alert_looks = 6 an open period is judged at 1 - 0.05/6 (Bonferroni over
+-- the looks a schedule takes): 5 fast of 20 is a breach once the hour closed,
+-- only a warning while it is open (upper bound 54 %, not 47 %)
+UPDATE csat.settings SET alert_looks = 6;
+INSERT INTO csat.rules (name, metric, channel, applies_to, warning, breach, higher_is_worse, min_samples, grains, notify)
+VALUES ('fast_mail', 'fast_reply', 'mail', 'kpi', 0.8, 0.5, false, 10, '{hour}', true);
+SELECT pg_temp.add('2026-03-02 17:05+00', 20, 5, 'mail');
+SELECT pg_temp.r('2026-03-02 17:30+00');
+SELECT grain, channel, level, round(bound::numeric, 3) AS bound, round(confidence::numeric, 5) AS confidence FROM csat.kpi_levels
+ WHERE kpi = 'fast_reply' AND grain = 'hour' AND period_start = '2026-03-02 17:00+00' AND channel = 'mail' AND segment IS NULL;
+SELECT level, current_level, provisional, summary FROM csat.alerts WHERE rule = 'fast_mail' AND segment IS NULL;
+SELECT pg_temp.r('2026-03-02 18:30+00');
+SELECT grain, channel, level, round(bound::numeric, 3) AS bound, round(confidence::numeric, 5) AS confidence FROM csat.kpi_levels
+ WHERE kpi = 'fast_reply' AND grain = 'hour' AND period_start = '2026-03-02 17:00+00' AND channel = 'mail' AND segment IS NULL;
+-- (the alert opened as a warning while open escalates once the hour is closed:
+-- a closed period recomputed is judged again)
+SELECT level, current_level, provisional, summary FROM csat.alerts WHERE rule = 'fast_mail' AND segment IS NULL;
+SELECT pg_temp.err($$UPDATE csat.settings SET alert_looks = 0$$);

@@ -27,9 +27,13 @@ COMMENT ON COLUMN csat.rules.confidence IS 'two-sided confidence of the interval
 ALTER TABLE csat.settings
 	ADD COLUMN alert_horizon interval NOT NULL DEFAULT '7 days',
 	ADD COLUMN alert_grace interval NOT NULL DEFAULT '1 hour',
+	ADD COLUMN alert_looks integer NOT NULL DEFAULT 6 CONSTRAINT settings_alert_looks_positive CHECK (alert_looks OPERATOR(pg_catalog.>=) 1),
 	ADD CONSTRAINT settings_alert_intervals CHECK (alert_horizon OPERATOR(pg_catalog.>=) '0'::interval
 		AND alert_grace OPERATOR(pg_catalog.>=) '0'::interval);
 COMMENT ON COLUMN csat.settings.alert_horizon IS 'csat.refresh() raises alerts only for periods ending less than this before its as_of (older periods and backfills never alert)';
+COMMENT ON COLUMN csat.settings.alert_looks IS 'how many times a refresh schedule judges a period while it is open: an open period is judged at confidence 1 - (1 - c) / alert_looks (Bonferroni), so that repeated looks do not multiply false alarms (docs/alerts.md)';
+ALTER TABLE csat.rollup_state ADD COLUMN as_of timestamptz;
+COMMENT ON COLUMN csat.rollup_state.as_of IS 'as_of of the last refresh: periods ending after it were still open (csat.kpi_levels)';
 COMMENT ON COLUMN csat.settings.alert_grace IS 'an alert whose period closed this long ago without reaching breach is resolved';
 
 -- ---------------------------------------------------------------- the alerts

@@ -15,19 +15,11 @@ SELECT CASE WHEN x IS NULL THEN 'NULL'
 $$;
 COMMENT ON FUNCTION csat.alert_number(float8, text) IS 'internal: a figure as csat.alerts.summary writes it (share or fraction as percent, pp as percentage points, seconds rounded, else 3 decimals, with the unit)';
 
--- the end of a period of the grain starting at start, on the wall clock of tz
-CREATE OR REPLACE FUNCTION csat.period_end(grain text, start timestamptz, tz text) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT ((start AT TIME ZONE tz) OPERATOR(pg_catalog.+) CASE grain WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day'
-		WHEN 'week' THEN interval '7 days' WHEN 'month' THEN interval '1 month' WHEN 'quarter' THEN interval '3 months' END) AT TIME ZONE tz
-$$;
-COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
-
 -- the summary line of an alert: scope, KPI (and statistic, or the change a
 -- change rule judges), figure, comparison, threshold, the deciding end of the
 -- rule's two-sided interval and n
 CREATE OR REPLACE FUNCTION csat.alert_summary(scope text, kpi text, measure text, unit text, r csat.rules, level csat.level,
-											  figure float8, bound float8, n bigint) RETURNS text
+											  figure float8, bound float8, n bigint, confidence float8) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
 		CASE WHEN measure OPERATOR(pg_catalog.=) 'duration' THEN ' ' || coalesce(r.statistic, 'p95') ELSE '' END,
@@ -35,9 +27,9 @@ SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
 		csat.alert_number(figure, u.unit),
 		CASE WHEN r.higher_is_worse THEN '>' ELSE '<' END,
 		csat.alert_number(CASE WHEN level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END, u.unit),
-		CASE WHEN r.confidence IS NULL THEN 'raw value'
+		CASE WHEN confidence IS NULL THEN 'raw value'
 			 ELSE pg_catalog.format('%s %% %s bound %s',
-					pg_catalog.rtrim(pg_catalog.rtrim((100::numeric OPERATOR(pg_catalog.*) r.confidence::numeric)::text, '0'), '.'),
+					pg_catalog.rtrim(pg_catalog.rtrim(pg_catalog.round((100::float8 OPERATOR(pg_catalog.*) confidence)::numeric, 2)::text, '0'), '.'),
 					CASE WHEN r.higher_is_worse THEN 'lower' ELSE 'upper' END, csat.alert_number(bound, u.unit)) END,
 		n)
   FROM (SELECT CASE WHEN r.change OPERATOR(pg_catalog.=) 'relative' AND r.compare IS NOT NULL THEN 'share'
@@ -45,7 +37,7 @@ SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
 					WHEN measure OPERATOR(pg_catalog.=) 'duration' AND r.statistic OPERATOR(pg_catalog.=) 'attainment' THEN 'share'
 					WHEN measure OPERATOR(pg_catalog.=) 'share' THEN 'share' ELSE unit END AS unit) u
 $$;
-COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.level, float8, float8, bigint) IS 'internal: the one-line summary of an alert (csat.alerts.summary): scope, KPI, the figure the rule judges, the threshold passed, the deciding interval end and n';
+COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.level, float8, float8, bigint, float8) IS 'internal: the one-line summary of an alert (csat.alerts.summary): scope, KPI, the figure the rule judges, the threshold passed, the deciding end of the interval at the confidence it was judged at, and n';
 
 -- The alerts of one refresh, in its transaction.  Judged: the periods of the
 -- recomputed hours (local period starts) at every grain a kpi rule asks for,
@@ -91,7 +83,8 @@ BEGIN
 		-- the periods' rows at warning or above: plain rules from csat.kpi_levels (each
 		-- row reads only its own state), change rules from csat.kpi_values
 		SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown, l.breakdown_by, l.rule, l.level, l.value,
-			   l.bound, l.n, l.measure, ARRAY[l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment] AS stats, NULL::float8 AS chg
+			   l.bound, l.n, l.measure, ARRAY[l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment] AS stats, NULL::float8 AS chg,
+			   l.confidence
 		  FROM csat.kpi_levels l
 		 WHERE l.grain OPERATOR(pg_catalog.=) ANY (g) AND l.period_start OPERATOR(pg_catalog.=) ANY (ps)
 		   AND l.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND l.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
@@ -100,7 +93,11 @@ BEGIN
 			   v.bound, v.n, k.measure, NULL::float8[],
 			   CASE WHEN rc.change OPERATOR(pg_catalog.=) 'relative' THEN
 						CASE rc.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
-					ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END
+					ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END,
+			   (SELECT l.confidence FROM csat.kpi_levels l WHERE l.grain OPERATOR(pg_catalog.=) v.grain
+				   AND l.period_start OPERATOR(pg_catalog.=) v.period_start AND l.kpi OPERATOR(pg_catalog.=) v.kpi
+				   AND l.channel IS NOT DISTINCT FROM v.channel AND l.segment IS NOT DISTINCT FROM v.segment
+				   AND l.breakdown IS NOT DISTINCT FROM v.breakdown)
 		  FROM csat.kpi_values v
 		  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
 		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
@@ -119,7 +116,7 @@ BEGIN
 								  CASE WHEN r.compare IS NOT NULL THEN j.chg
 									   WHEN j.measure OPERATOR(pg_catalog.<>) 'duration' THEN j.value
 									   ELSE j.stats[pg_catalog.array_position('{p50,p90,p95,p99,mean,attainment}'::text[], coalesce(r.statistic, 'p95'))] END,
-								  j.bound, j.n) AS summary
+								  j.bound, j.n, j.confidence) AS summary
 		  FROM raised j
 		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) j.rule AND j.grain OPERATOR(pg_catalog.=) ANY (r.grains)
 		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) j.kpi

@@ -15,8 +15,8 @@
  *   otherwise (mean, weighted_mean) sum_wx/sum_w, normal interval with
  *             Kish's effective n = sum_w^2/sum_w2
  *
- * csat.kpi_shift, the start of the period compared with, is here too: the
- * view calls it for every row it joins.
+ * csat.kpi_shift, the start of the period compared with, and csat.period_end
+ * are here too: the views call them for every row.
  *
  * A NULL state (no row for a compared period) gives NULL figures; NULL
  * inputs give NULL where the SQL formula would, NaN sums give NaN.
@@ -32,6 +32,7 @@
 
 PG_FUNCTION_INFO_V1(csat_kpi_figures);
 PG_FUNCTION_INFO_V1(csat_kpi_shift);
+PG_FUNCTION_INFO_V1(csat_period_end);
 
 #define Z95		1.959964		/* two-sided 95 % */
 #define Z95_SQ2	1.920729		/* z^2 / 2 */
@@ -192,5 +193,38 @@ csat_kpi_shift(PG_FUNCTION_ARGS)
 		back->month = mom ? 1 : 12;
 	wall = DirectFunctionCall2(timestamptz_zone, tz, start);
 	wall = DirectFunctionCall2(timestamp_mi_interval, wall, IntervalPGetDatum(back));
+	PG_RETURN_DATUM(DirectFunctionCall2(timestamp_zone, tz, wall));
+}
+
+/*
+ * csat.period_end(grain, start, tz): the end of the period of the grain (hour,
+ * day, week, month, quarter) that starts at start, on the wall clock of tz.
+ */
+Datum
+csat_period_end(PG_FUNCTION_ARGS)
+{
+	char	   *grain = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		start = PG_GETARG_DATUM(1);
+	Datum		tz = PG_GETARG_DATUM(2);
+	Interval   *len = palloc0(sizeof(Interval));
+	Datum		wall;
+
+	if (strcmp(grain, "hour") == 0)
+		len->time = USECS_PER_HOUR;
+	else if (strcmp(grain, "day") == 0)
+		len->day = 1;
+	else if (strcmp(grain, "week") == 0)
+		len->day = 7;
+	else if (strcmp(grain, "month") == 0)
+		len->month = 1;
+	else if (strcmp(grain, "quarter") == 0)
+		len->month = 3;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown grain"),
+				 errdetail("The grain was \"%s\"; it must be hour, day, week, month or quarter.", grain)));
+	wall = DirectFunctionCall2(timestamptz_zone, tz, start);
+	wall = DirectFunctionCall2(timestamp_pl_interval, wall, IntervalPGetDatum(len));
 	PG_RETURN_DATUM(DirectFunctionCall2(timestamp_zone, tz, wall));
 }

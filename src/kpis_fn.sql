@@ -635,6 +635,11 @@ AS 'MODULE_PATHNAME', 'csat_kpi_shift' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 COMMENT ON FUNCTION csat.kpi_shift(text, timestamptz, text, text) IS
 'the start of the period a period of the grain is compared with: mom (hour, day: a month earlier; week: 4 weeks earlier; month: the previous month; quarter: the previous quarter) or yoy (a year earlier; week: 52 weeks earlier), on the wall clock of time zone tz';
 
+-- the end of a period of the grain starting at start, on the wall clock of tz
+CREATE OR REPLACE FUNCTION csat.period_end(grain text, start timestamptz, tz text) RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'csat_period_end' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
+
 -- The states of every grain: hours (totals over channel and segment added up
 -- here), days, and weeks, months and quarters rolled up from the days.
 CREATE OR REPLACE VIEW csat.kpi_states AS
@@ -747,7 +752,7 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
 	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n,
 	   r.name AS rule, CASE WHEN r.compare IS NOT NULL THEN NULL::float8 WHEN r.higher_is_worse THEN g.b[2] ELSE g.b[3] END AS bound,
-	   g.b AS bounds, d.measure, k.day
+	   g.b AS bounds, r.look_confidence AS confidence, d.measure, k.day
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
@@ -758,8 +763,13 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 								  ELSE f.value END AS value) v
   -- the most specific matching kpi rule, and for durations without a target of
   -- their own the matching rows rule's breach
-  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare
-					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
+  -- (a period still open at the last refresh's as_of is judged at every refresh:
+  -- its confidence is Bonferroni-corrected for settings.alert_looks looks)
+  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare,
+							CASE WHEN csat.period_end(k.grain, k.period_start, st.timezone) > st.as_of
+								 THEN 1::float8 - (1::float8 - x.confidence) / coalesce((SELECT s.alert_looks FROM csat.settings s), 6)::float8
+								 ELSE x.confidence END AS look_confidence
+					   FROM csat.rules x, csat.rollup_state st WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
   LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
@@ -771,10 +781,10 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- weighted_mean index over dimensions has no interval
   LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN ARRAY[v.value, v.value, v.value]
 								 ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-													  k.promoters, k.detractors, k.sketch, r.statistic, r.confidence) END AS b) g
+													  k.promoters, k.detractors, k.sketch, r.statistic, r.look_confidence) END AS b) g
 	   ON r.name IS NOT NULL;
 COMMENT ON VIEW csat.kpi_levels IS
-'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
+'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
 
 CREATE OR REPLACE VIEW csat.kpi_values AS
 SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
@@ -838,7 +848,7 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 			  FROM (SELECT CASE WHEN l.measure = 'weighted_mean' AND l.breakdown IS NULL
 								THEN ARRAY[s.wm, s.wm, s.wm]
 								ELSE csat.kpi_bounds(l.measure, d.scale, s.n, s.hits, s.misses, s.sum_w, s.sum_wx, s.sum_wx2, s.sum_w2,
-													 s.promoters, s.detractors, s.sketch, rc.statistic, rc.confidence) END AS b
+													 s.promoters, s.detractors, s.sketch, rc.statistic, l.confidence) END AS b
 					  FROM (SELECT m.n, m.hits, m.misses, m.sum_w, m.sum_wx, m.sum_wx2, m.sum_w2, m.promoters, m.detractors, m.sketch,
 								   vm.value AS wm WHERE rc.compare = 'mom'
 							UNION ALL
@@ -896,6 +906,7 @@ BEGIN
 		['level', 'the level against the matching kpi rule (rule) judged on bound; NULL without a rule, below its min_samples, or for a change rule (csat.kpi_values has those)'],
 		['bound', 'the pessimistic end of the figure''s interval at the rule''s confidence: bounds[2] when higher is worse, else bounds[3]'],
 		['bounds', '{value, low, high} of the figure the rule judges (its statistic for durations) at the rule''s confidence (csat.kpi_bounds)'],
+		['confidence', 'the two-sided confidence the row was judged at: the rule''s, or for a period still open at the last refresh 1 - (1 - confidence) / csat.settings.alert_looks (Bonferroni over the looks an open period gets); NULL: the raw figure'],
 		['measure', 'csat.kpis.measure'],
 		['day', 'the day the period starts on (an index-friendly key of period_start)']] LOOP
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_levels.%I IS %L', c[1], c[2]);

@@ -768,8 +768,8 @@ BEGIN
 		END LOOP;
 	END IF;
 
-	INSERT INTO csat.rollup_state AS s (timezone, refreshed_at) VALUES (tz, pg_catalog.clock_timestamp())
-	ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+	INSERT INTO csat.rollup_state AS s (timezone, refreshed_at, as_of) VALUES (tz, pg_catalog.clock_timestamp(), at)
+	ON CONFLICT (id) DO UPDATE SET timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at, as_of = EXCLUDED.as_of;
 	-- KPI alerts of the periods recomputed (csat.alerts, in this transaction)
 	PERFORM csat.alert_step(at, hours, tz, rebuild);
 	INSERT INTO csat.refresh_log

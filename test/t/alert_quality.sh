@@ -41,10 +41,12 @@
 # 1/6, 2/6 .. 6/6 rows; looks with fewer than min_samples = 30 rows are not
 # judged) and alerts when any look says breach.  Judged at the rule's 0.95 each
 # look, shares raise a false alarm on ~4 % of the windows at or below the
-# threshold (p95 ~2 %): more than the 2.5 % one look promises.  Judging looks at
-# an open period at the Bonferroni-adjusted confidence 1 - (1 - c) / looks (here
-# 1 - 0.05 / 6) keeps it under 1 %: that is what is asserted (<= 2.5 % false
-# alarms, >= 90 % recall of 2x truth at n >= 200), for shares and p95.
+# threshold (p95 ~2 %): more than the 2.5 % one look promises.  csat judges an
+# open period at the Bonferroni-adjusted confidence 1 - (1 - c) / looks
+# (csat.settings.alert_looks, default 6) and the closed period once more at c;
+# the script does the same (looks 1-5 at 1 - 0.05 / 6, the full hour at 0.95)
+# and asserts <= 2.5 % false alarms and >= 90 % recall of 2x truth at n >= 200,
+# for shares and p95.
 #
 # Runtime: 11-18 s measured on 2 shared cores (test/run alert_quality: 16 s in all).
 set -euo pipefail
@@ -286,10 +288,10 @@ SELECT guard, check_name,
        round(100.0 * avg(flagged::int) FILTER (WHERE f = 2 AND n >= 200), 2) AS recall_pct
 FROM (SELECT guard, f, n, w, x.check_name, x.flagged
       FROM (SELECT guard, f, n, w, bool_or(at_c) FILTER (WHERE look = 6) AS last_c,
-                   bool_or(at_c) AS any_c, bool_or(at_look_c) AS any_look_c, bool_or(naive) AS any_naive
+                   bool_or(at_c) AS any_c, bool_or(CASE WHEN look = 6 THEN at_c ELSE at_look_c END) AS any_look_c, bool_or(naive) AS any_naive
             FROM looks GROUP BY 1, 2, 3, 4) l,
            LATERAL (VALUES ('1 look, c 0.95', last_c), ('6 looks, c 0.95', any_c),
-                           ('6 looks, c 1-0.05/6', any_look_c), ('6 looks, naive', any_naive)) x(check_name, flagged)) s
+                           ('6 looks, open at 1-0.05/6, closed at 0.95', any_look_c), ('6 looks, naive', any_naive)) x(check_name, flagged)) s
 GROUP BY 1, 2;
 \echo 'repeated looks at an open hour: alert when any of 6 looks says breach'
 SELECT * FROM look_quality ORDER BY guard, check_name;
@@ -323,12 +325,12 @@ BEGIN
   END LOOP;
   -- repeated looks: judged at the Bonferroni-adjusted confidence, the open hour keeps
   -- the 2.5 % false-alarm promise and still catches 2x truth
-  FOR q IN SELECT * FROM look_quality WHERE check_name = '6 looks, c 1-0.05/6' ORDER BY guard LOOP
+  FOR q IN SELECT * FROM look_quality WHERE check_name = '6 looks, open at 1-0.05/6, closed at 0.95' ORDER BY guard LOOP
     IF q.false_alarm_pct > 2.5 THEN
-      RAISE EXCEPTION '%, 6 looks at 1-0.05/6: breach on % %% of windows at or below the threshold (> 2.5 %%)', q.guard, q.false_alarm_pct;
+      RAISE EXCEPTION '%, 6 looks (open at 1-0.05/6): breach on % %% of windows at or below the threshold (> 2.5 %%)', q.guard, q.false_alarm_pct;
     END IF;
     IF q.recall_pct < 90 THEN
-      RAISE EXCEPTION '%, 6 looks at 1-0.05/6: breach on % %% of 2x windows with n >= 200 (< 90 %%)', q.guard, q.recall_pct;
+      RAISE EXCEPTION '%, 6 looks (open at 1-0.05/6): breach on % %% of 2x windows with n >= 200 (< 90 %%)', q.guard, q.recall_pct;
     END IF;
   END LOOP;
   IF (SELECT count(*) FROM guard_quality) <> 11 THEN
