@@ -56,6 +56,7 @@ DECLARE
 	kpis text[];
 	change_kpis text[];
 	g text[];
+	days date[];
 	ps timestamptz[];
 	payload jsonb;
 BEGIN
@@ -78,6 +79,8 @@ BEGIN
 	IF ps IS NULL THEN
 		RETURN;
 	END IF;
+	-- (the days the periods start on: an indexed key of the daily rollup)
+	SELECT pg_catalog.array_agg(DISTINCT (p AT TIME ZONE tz)::date) INTO days FROM pg_catalog.unnest(ps) p;
 
 	WITH raised AS (
 		-- the periods' rows at warning or above: plain rules from csat.kpi_levels (each
@@ -87,6 +90,7 @@ BEGIN
 			   l.confidence
 		  FROM csat.kpi_levels l
 		 WHERE l.grain OPERATOR(pg_catalog.=) ANY (g) AND l.period_start OPERATOR(pg_catalog.=) ANY (ps)
+		   AND l.day OPERATOR(pg_catalog.=) ANY (days)
 		   AND l.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND l.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
 		UNION ALL
 		SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,

@@ -642,7 +642,11 @@ COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the e
 
 -- The states of every grain: hours (totals over channel and segment added up
 -- here), days, and weeks, months and quarters rolled up from the days.
-CREATE OR REPLACE VIEW csat.kpi_states AS
+-- (weeks, months and quarters: one branch each, with its grain a constant, so
+-- that a query's filter on grain skips the others without reading a row)
+DO $do$
+BEGIN
+	EXECUTE 'CREATE OR REPLACE VIEW csat.kpi_states AS ' || $v$
 -- (the hours' totals by plain GROUP BYs, not grouping sets: a query's filter on
 -- grain, period_start or kpi then reaches every branch)
 SELECT 'hour'::text AS grain, h.period AS period_start, h.kpi, h.totals, h.channel, h.segment, h.breakdown,
@@ -672,14 +676,17 @@ SELECT 'day', (d.day::timestamp AT TIME ZONE (SELECT st.timezone FROM csat.rollu
 	   d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n, d.excluded_n, d.sum_w, d.sum_wx, d.sum_wx2, d.sum_w2,
 	   d.promoters, d.detractors, d.sketch, d.day
   FROM csat.kpi_rollup_daily d
+$v$ || (SELECT pg_catalog.string_agg(pg_catalog.format($b$
 UNION ALL
-SELECT g.grain, (pg_catalog.date_trunc(g.grain, d.day::timestamp) AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)),
+SELECT %1$L::text, (pg_catalog.date_trunc(%1$L, d.day::timestamp) AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)),
 	   d.kpi, d.totals, d.channel, d.segment, d.breakdown,
 	   sum(d.n)::bigint, sum(d.hits)::bigint, sum(d.misses)::bigint, sum(d.open_n)::bigint, sum(d.overdue_n)::bigint,
 	   sum(d.pending_n)::bigint, sum(d.excluded_n)::bigint, sum(d.sum_w), sum(d.sum_wx), sum(d.sum_wx2), sum(d.sum_w2),
-	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch), pg_catalog.date_trunc(g.grain, d.day::timestamp)::date
-  FROM csat.kpi_rollup_daily d CROSS JOIN (VALUES ('week'::text), ('month'), ('quarter')) g(grain)
- GROUP BY g.grain, pg_catalog.date_trunc(g.grain, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown;
+	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch), pg_catalog.date_trunc(%1$L, d.day::timestamp)::date
+  FROM csat.kpi_rollup_daily d
+ GROUP BY pg_catalog.date_trunc(%1$L, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown$b$, g.grain), '' ORDER BY g.o)
+		  FROM pg_catalog.unnest('{week,month,quarter}'::text[]) WITH ORDINALITY g(grain, o));
+END $do$;
 COMMENT ON VIEW csat.kpi_states IS
 'the mergeable KPI states of csat.kpi_rollup_hourly/daily at every grain (hour, day, week, month, quarter; periods start on the wall clock of csat.rollup_state.timezone, weeks on Monday), with the totals over channel, segment and breakdown value (NULL there; totals = grouping(channel, segment, breakdown)); csat.kpi_values computes the figures from them';
 
