@@ -40,7 +40,7 @@ COMMENT ON COLUMN csat.settings.alert_grace IS 'an alert whose period closed thi
 CREATE SEQUENCE csat.alerts_alert_id_seq;
 CREATE TABLE csat.alerts (
 	alert_id		bigint PRIMARY KEY DEFAULT pg_catalog.nextval('csat.alerts_alert_id_seq'::pg_catalog.regclass),
-	rule			text NOT NULL REFERENCES csat.rules (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	rule			text NOT NULL,
 	kpi				text NOT NULL,
 	grain			text NOT NULL,
 	period_start	timestamptz NOT NULL,
@@ -68,6 +68,21 @@ ALTER SEQUENCE csat.alerts_alert_id_seq OWNED BY csat.alerts.alert_id;
 CREATE INDEX alerts_open ON csat.alerts (rule, grain, period_start) WHERE resolved_at IS NULL;
 SELECT pg_catalog.pg_extension_config_dump('csat.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('csat.alerts_alert_id_seq', '');
+-- a rule renamed or deleted takes its alerts along (a trigger, not a foreign key:
+-- pg_dump would then restore csat.rules before csat.calendars, which its rules name)
+CREATE FUNCTION csat.rules_alerts() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		DELETE FROM csat.alerts a WHERE a.rule OPERATOR(pg_catalog.=) OLD.name;
+	ELSIF NEW.name OPERATOR(pg_catalog.<>) OLD.name THEN
+		UPDATE csat.alerts a SET rule = NEW.name WHERE a.rule OPERATOR(pg_catalog.=) OLD.name;
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION csat.rules_alerts() IS 'trigger on csat.rules: a rule deleted deletes its alerts, a rule renamed renames them';
+CREATE TRIGGER rules_alerts AFTER DELETE OR UPDATE OF name ON csat.rules
+	FOR EACH ROW EXECUTE FUNCTION csat.rules_alerts();
 -- a role sees (and acknowledges) an alert exactly when it may read csat.kpi_values
 ALTER TABLE csat.alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_read ON csat.alerts FOR SELECT

@@ -9,7 +9,8 @@
 set -euo pipefail
 db=$PGDATABASE
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-q -c 'CREATE EXTENSION csat' -c "INSERT INTO csat.settings (timezone, alert_horizon) VALUES ('UTC', '2 days')" \
+# (alert_looks 1: open periods judged at the rule's confidence, as closed ones)
+q -c 'CREATE EXTENSION csat' -c "INSERT INTO csat.settings (timezone, alert_horizon, alert_looks) VALUES ('UTC', '2 days', 1)" \
   -c "UPDATE csat.kpis SET enabled = false" \
   -c "INSERT INTO csat.kpis (name, kind, measure, success) VALUES ('fast', 'tickets', 'share', 'first_response_at - opened_at <= interval ''10 minutes''')" \
   -c "CREATE TABLE t (id int PRIMARY KEY, opened timestamptz NOT NULL, replied timestamptz)" \
