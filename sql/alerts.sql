@@ -207,3 +207,17 @@ SELECT grain, channel, level, round(bound::numeric, 3) AS bound, round(confidenc
 -- a closed period recomputed is judged again)
 SELECT level, current_level, provisional, summary FROM csat.alerts WHERE rule = 'fast_mail' AND segment IS NULL;
 SELECT pg_temp.err($$UPDATE csat.settings SET alert_looks = 0$$);
+
+-- ---------------------------------------------------------------- 13. attainment counts what is still waiting
+-- 40 chats opened at 19:00-19:39 and never answered: no closed item (n = 0), but
+-- 40 misses once past the 10-minute target; a rule on attainment judges them
+-- (min_samples against hits + misses, not the closed items)
+INSERT INTO csat.kpis (name, kind, measure, start_column, stop_column, target) VALUES
+	('reply_time', 'tickets', 'duration', 'opened_at', 'first_response_at', 600);
+INSERT INTO csat.rules (name, metric, channel, applies_to, statistic, warning, breach, higher_is_worse, min_samples, grains)
+VALUES ('replies_in_time', 'reply_time', 'backlog', 'kpi', 'attainment', 0.9, 0.8, false, 30, '{hour}');
+INSERT INTO shop.tickets SELECT 100000 + i, '2026-03-02 19:00+00'::timestamptz + i * interval '1 minute', NULL, 'backlog' FROM generate_series(0, 39) i;
+SELECT pg_temp.r('2026-03-02 21:00+00');
+SELECT n, open_n, overdue_n, attainment, level FROM csat.kpi_values
+ WHERE kpi = 'reply_time' AND grain = 'hour' AND period_start = '2026-03-02 19:00+00' AND channel = 'backlog' AND segment IS NULL;
+SELECT level, summary FROM csat.alerts WHERE rule = 'replies_in_time' AND segment IS NULL;

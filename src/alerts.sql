@@ -108,7 +108,7 @@ COMMENT ON COLUMN csat.alerts.current_level IS 'the level at the last evaluation
 COMMENT ON COLUMN csat.alerts.value IS 'the KPI''s value at the last evaluation';
 COMMENT ON COLUMN csat.alerts.bound IS 'the interval end that decided the level (csat.kpi_values.bound)';
 COMMENT ON COLUMN csat.alerts.threshold IS 'the rule''s threshold the bound is past (breach, else warning)';
-COMMENT ON COLUMN csat.alerts.n IS 'items counted in the period and scope';
+COMMENT ON COLUMN csat.alerts.n IS 'items the judged figure counts in the period and scope (csat.kpi_levels.judged_n: for attainment also the open items past their target)';
 COMMENT ON COLUMN csat.alerts.provisional IS 'its period was still open at the last evaluation';
 COMMENT ON COLUMN csat.alerts.opened_at IS 'as_of of the refresh that opened it';
 COMMENT ON COLUMN csat.alerts.escalated_at IS 'as_of of the refresh that turned it from warning to breach';

@@ -86,7 +86,7 @@ BEGIN
 		-- the periods' rows at warning or above: plain rules from csat.kpi_levels (each
 		-- row reads only its own state), change rules from csat.kpi_values
 		SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown, l.breakdown_by, l.rule, l.level, l.value,
-			   l.bound, l.n, l.measure, ARRAY[l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment] AS stats, NULL::float8 AS chg,
+			   l.bound, l.judged_n AS n, l.measure, ARRAY[l.p50, l.p90, l.p95, l.p99, l.mean, l.attainment] AS stats, NULL::float8 AS chg,
 			   l.confidence
 		  FROM csat.kpi_levels l
 		 WHERE l.grain OPERATOR(pg_catalog.=) ANY (g) AND l.period_start OPERATOR(pg_catalog.=) ANY (ps)
@@ -153,7 +153,7 @@ BEGIN
 		  LEFT JOIN judged c ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
 			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
 			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
-		  LEFT JOIN LATERAL (SELECT l.value, l.bound, l.n FROM csat.kpi_levels l
+		  LEFT JOIN LATERAL (SELECT l.value, l.bound, l.judged_n AS n FROM csat.kpi_levels l
 							  WHERE l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
 								AND l.kpi OPERATOR(pg_catalog.=) a.kpi AND l.channel IS NOT DISTINCT FROM a.channel
 								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown) cur

@@ -752,14 +752,14 @@ CREATE OR REPLACE VIEW csat.kpi_levels AS
 SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdown AS breakdown_by, k.breakdown,
 	   v.value, k.n, f.low, f.high,
 	   CASE WHEN d.measure = 'duration' THEN coalesce(d.target, rr.breach) ELSE r.breach END AS target,
-	   CASE WHEN r.name IS NULL OR r.compare IS NOT NULL OR k.n < r.min_samples OR k.n = 0 THEN NULL::csat.level
+	   CASE WHEN r.name IS NULL OR r.compare IS NOT NULL OR g.n < r.min_samples OR g.n = 0 THEN NULL::csat.level
 			ELSE csat.threshold_check(CASE WHEN r.higher_is_worse THEN g.b[2] ELSE g.b[3] END, r.warning, r.breach, r.higher_is_worse)
 	   END AS level,
 	   f.p50, f.p90, f.p95, f.p99, f.mean, f.attainment,
 	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
 	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n,
 	   r.name AS rule, CASE WHEN r.compare IS NOT NULL THEN NULL::float8 WHEN r.higher_is_worse THEN g.b[2] ELSE g.b[3] END AS bound,
-	   g.b AS bounds, r.look_confidence AS confidence, d.measure, k.day
+	   g.b AS bounds, r.look_confidence AS confidence, g.n AS judged_n, d.measure, k.day
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
@@ -788,7 +788,10 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- weighted_mean index over dimensions has no interval
   LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN ARRAY[v.value, v.value, v.value]
 								 ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-													  k.promoters, k.detractors, k.sketch, r.statistic, r.look_confidence) END AS b) g
+													  k.promoters, k.detractors, k.sketch, r.statistic, r.look_confidence) END AS b,
+							 -- (the items the judged figure counts: attainment counts the
+							 -- open items past their target too)
+							 CASE WHEN d.measure = 'duration' AND r.statistic = 'attainment' THEN k.hits + k.misses ELSE k.n END AS n) g
 	   ON r.name IS NOT NULL;
 COMMENT ON VIEW csat.kpi_levels IS
 'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
@@ -797,7 +800,7 @@ CREATE OR REPLACE VIEW csat.kpi_values AS
 SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
 	   l.value, l.n, l.low, l.high, l.target,
 	   CASE WHEN rc.compare IS NULL THEN l.level
-			WHEN l.n < rc.min_samples OR l.n = 0 THEN NULL::csat.level
+			WHEN l.judged_n < rc.min_samples OR l.judged_n = 0 THEN NULL::csat.level
 			ELSE csat.threshold_check(c.bound, rc.warning, rc.breach, rc.higher_is_worse) END AS level,
 	   l.value - vm.value AS mom, l.value - vy.value AS yoy, l.value - fb.value AS vs_baseline,
 	   CASE WHEN vm.value > 0::float8 THEN (l.value - vm.value) / vm.value END AS mom_pct,
@@ -914,6 +917,7 @@ BEGIN
 		['bound', 'the pessimistic end of the figure''s interval at the rule''s confidence: bounds[2] when higher is worse, else bounds[3]'],
 		['bounds', '{value, low, high} of the figure the rule judges (its statistic for durations) at the rule''s confidence (csat.kpi_bounds)'],
 		['confidence', 'the two-sided confidence the row was judged at: the rule''s, or for a period still open at the last refresh 1 - (1 - confidence) / csat.settings.alert_looks (Bonferroni over the looks an open period gets); NULL: the raw figure'],
+		['judged_n', 'the items the judged figure counts, compared with the rule''s min_samples: n, or for a duration rule on attainment the closed items and the open ones past their target (hits + misses)'],
 		['measure', 'csat.kpis.measure'],
 		['day', 'the day the period starts on (an index-friendly key of period_start)']] LOOP
 		EXECUTE pg_catalog.format('COMMENT ON COLUMN csat.kpi_levels.%I IS %L', c[1], c[2]);
