@@ -65,6 +65,7 @@ CREATE TABLE csat.alerts (
 	CONSTRAINT alerts_level_raised CHECK (level OPERATOR(pg_catalog.<>) 'ok'::csat.level)
 );
 ALTER SEQUENCE csat.alerts_alert_id_seq OWNED BY csat.alerts.alert_id;
+COMMENT ON SEQUENCE csat.alerts_alert_id_seq IS 'numbers csat.alerts.alert_id';
 CREATE INDEX alerts_open ON csat.alerts (rule, grain, period_start) WHERE resolved_at IS NULL;
 SELECT pg_catalog.pg_extension_config_dump('csat.alerts', '');
 SELECT pg_catalog.pg_extension_config_dump('csat.alerts_alert_id_seq', '');
