@@ -154,7 +154,10 @@ BEGIN
 			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
 			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
 		  LEFT JOIN LATERAL (SELECT l.value, l.bound, l.judged_n AS n FROM csat.kpi_levels l
-							  WHERE l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
+							  -- (the gate here too: a one-time filter skips the lookup of raised keys)
+							  WHERE c.rule IS NULL
+								AND l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
+								AND l.day OPERATOR(pg_catalog.=) (a.period_start AT TIME ZONE tz)::date
 								AND l.kpi OPERATOR(pg_catalog.=) a.kpi AND l.channel IS NOT DISTINCT FROM a.channel
 								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown) cur
 			   ON c.rule IS NULL
