@@ -74,7 +74,12 @@ extern ErrorData *csat_try_in_subxact(void (*fn) (void *arg), void *arg);
  */
 extern void csat_sketch_quantiles(Datum d, const double *p, int n, double *out);
 
-/* How many values the csat.sketch in datum d holds, and its relative accuracy (sketch.c). */
-extern void csat_sketch_describe(Datum d, int64 *count, double *alpha);
+/*
+ * The csat.sketch in datum d read once: how many values it holds and its
+ * relative accuracy; csat_sketch_value_at() then answers quantiles of it
+ * (sketch.c; the handle lives in the current memory context).
+ */
+extern const void *csat_sketch_open(Datum d, int64 *count, double *alpha);
+extern double csat_sketch_value_at(const void *sketch, double p);
 
 #endif							/* CSAT_H */

@@ -81,15 +81,16 @@ percentile_interval(Datum sketch, double p, double c, double *value, double *lo,
 	double		alpha,
 				ps[5],
 				q[5];
+	const void *sk = csat_sketch_open(sketch, &n, &alpha);
 
-	csat_sketch_describe(sketch, &n, &alpha);
 	gd_rank_interval(n, p, c, &rl, &rh);
 	ps[0] = 0.0;
 	ps[1] = rl >= 1 && rl <= n ? ((double) rl - 0.5) / (double) n : 0.0;
 	ps[2] = rh >= 1 && rh <= n ? ((double) rh - 0.5) / (double) n : 1.0;
 	ps[3] = p;
 	ps[4] = 1.0;
-	csat_sketch_quantiles(sketch, ps, 5, q);
+	for (int i = 0; i < 5; i++)
+		q[i] = csat_sketch_value_at(sk, ps[i]);
 	*value = q[3];
 	if (rl < 1)
 		*lo = -INFINITY;

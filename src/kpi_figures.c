@@ -69,9 +69,18 @@ csat_kpi_figures(PG_FUNCTION_ARGS)
 #define ARG_I8(i)	((double) PG_GETARG_INT64(i))
 #define SET(f, x)	(out[f] = Float8GetDatum(x), isnull[f] = false)
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "kpi_figures must return a composite");
-	tupdesc = BlessTupleDesc(tupdesc);
+	/* the result's row type, looked up once per call site (the views call this per row) */
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "kpi_figures must return a composite");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
 	for (int i = 0; i < F_COUNT; i++)
 	{
 		out[i] = (Datum) 0;

@@ -571,14 +571,25 @@ csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
 	}
 }
 
-/* for other C files: how many values a sketch holds and its relative accuracy */
-void
-csat_sketch_describe(Datum d, int64 *count, double *alpha)
+/*
+ * For other C files: a sketch read once (how many values it holds, its
+ * relative accuracy), then asked for quantiles with csat_sketch_value_at().
+ */
+const void *
+csat_sketch_open(Datum d, int64 *count, double *alpha)
 {
 	sk_work    *w = sketch_read(d, false);
 
 	*count = (int64) w->count;
 	*alpha = w->alpha;
+	return w;
+}
+
+double
+csat_sketch_value_at(const void *sketch, double p)
+{
+	check_p(p);
+	return sk_quantile((const sk_work *) sketch, p);
 }
 
 /* one answer per element, same shape as p; a NULL element answers NULL */
