@@ -39,6 +39,37 @@ SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
 $$;
 COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.level, float8, float8, bigint, float8) IS 'internal: the one-line summary of an alert (csat.alerts.summary): scope, KPI, the figure the rule judges, the threshold passed, the deciding end of the interval at the confidence it was judged at, and n';
 
+-- The rows at warning or above of the change rules (compare set) among the
+-- periods (grain, start) g/ps of the KPIs kpis, from csat.kpi_values, with the
+-- figure the rule judges (the change) and the confidence of the period's look.
+-- csat.alert_step's read of them, apart so that the comparisons are planned only
+-- where a change rule exists.
+CREATE OR REPLACE FUNCTION csat.alert_changes(g text[], ps timestamptz[], kpis text[], minn bigint)
+RETURNS TABLE (grain text, period_start timestamptz, kpi text, channel text, segment text, breakdown text, breakdown_by text,
+			   rule text, level csat.level, value float8, bound float8, n bigint, measure text, stats float8[], chg float8,
+			   confidence float8)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,
+	   v.bound, v.n, k.measure, NULL::float8[],
+	   CASE WHEN rc.change OPERATOR(pg_catalog.=) 'relative' THEN
+				CASE rc.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
+			ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END,
+	   (SELECT l.confidence FROM csat.kpi_levels l WHERE l.grain OPERATOR(pg_catalog.=) v.grain
+		   AND l.period_start OPERATOR(pg_catalog.=) v.period_start AND l.kpi OPERATOR(pg_catalog.=) v.kpi
+		   AND l.channel IS NOT DISTINCT FROM v.channel AND l.segment IS NOT DISTINCT FROM v.segment
+		   AND l.breakdown IS NOT DISTINCT FROM v.breakdown)
+  FROM csat.kpi_values v
+  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
+  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
+ WHERE v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
+   AND v.kpi OPERATOR(pg_catalog.=) ANY (kpis)
+   -- (below every rule's min_samples there is no level; see csat.alert_step)
+   AND v.n OPERATOR(pg_catalog.+) coalesce(v.overdue_n, 0::bigint) OPERATOR(pg_catalog.>=) minn
+   AND v.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
+$$;
+COMMENT ON FUNCTION csat.alert_changes(text[], timestamptz[], text[], bigint) IS
+'internal: csat.alert_step''s read of the change rules'' rows at warning or above (csat.kpi_values) among the periods (grain, start) g/ps of the KPIs kpis with at least minn items, with the change the rule judges (chg) and the confidence of the period''s look';
+
 -- The alerts of one refresh, in its transaction.  Judged: the periods of the
 -- recomputed hours (local period starts) at every grain a kpi rule asks for,
 -- ending less than alert_horizon before as_of, and the periods of open alerts
@@ -48,8 +79,9 @@ COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.
 -- when a rule with notify (not muted) opened, escalated or resolved something.
 CREATE OR REPLACE FUNCTION csat.alert_step(as_of timestamptz, hours timestamptz[], tz text, rebuilt boolean,
 										   OUT opened bigint, OUT escalated bigint, OUT resolved bigint, OUT updated bigint)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET max_parallel_workers_per_gather = 0 AS $$
 DECLARE
+	minn bigint;
 	horizon interval := coalesce((SELECT s.alert_horizon FROM csat.settings s), interval '7 days');
 	grace interval := coalesce((SELECT s.alert_grace FROM csat.settings s), interval '1 hour');
 	grains text[];
@@ -61,8 +93,10 @@ DECLARE
 	payload jsonb;
 BEGIN
 	opened := 0; escalated := 0; resolved := 0; updated := 0;
+	-- (minn: no rule judges a row with fewer items than the smallest min_samples)
 	SELECT pg_catalog.array_agg(DISTINCT x.grain), pg_catalog.array_agg(DISTINCT r.metric),
-		   pg_catalog.array_agg(DISTINCT r.metric) FILTER (WHERE r.compare IS NOT NULL) INTO grains, kpis, change_kpis
+		   pg_catalog.array_agg(DISTINCT r.metric) FILTER (WHERE r.compare IS NOT NULL),
+		   GREATEST(pg_catalog.min(r.min_samples), 1) INTO grains, kpis, change_kpis, minn
 	  FROM csat.rules r, pg_catalog.unnest(r.grains) x(grain)
 	 WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'kpi';
 	-- the periods to judge: (grain, start) pairs in g/ps
@@ -91,36 +125,31 @@ BEGIN
 		  FROM csat.kpi_levels l
 		 WHERE l.grain OPERATOR(pg_catalog.=) ANY (g) AND l.period_start OPERATOR(pg_catalog.=) ANY (ps)
 		   AND l.day OPERATOR(pg_catalog.=) ANY (days)
-		   AND l.kpi OPERATOR(pg_catalog.=) ANY (kpis) AND l.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
+		   AND l.kpi OPERATOR(pg_catalog.=) ANY (kpis)
+		   -- (a row below every rule's min_samples has no level: this test on the state
+		   -- alone, the judged n being at most n + overdue_n, skips the rule lookup and
+		   -- the bounds for the many small hour x scope rows)
+		   AND l.n OPERATOR(pg_catalog.+) coalesce(l.overdue_n, 0::bigint) OPERATOR(pg_catalog.>=) minn
+		   AND l.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
 		UNION ALL
-		SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,
-			   v.bound, v.n, k.measure, NULL::float8[],
-			   CASE WHEN rc.change OPERATOR(pg_catalog.=) 'relative' THEN
-						CASE rc.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
-					ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END,
-			   (SELECT l.confidence FROM csat.kpi_levels l WHERE l.grain OPERATOR(pg_catalog.=) v.grain
-				   AND l.period_start OPERATOR(pg_catalog.=) v.period_start AND l.kpi OPERATOR(pg_catalog.=) v.kpi
-				   AND l.channel IS NOT DISTINCT FROM v.channel AND l.segment IS NOT DISTINCT FROM v.segment
-				   AND l.breakdown IS NOT DISTINCT FROM v.breakdown)
-		  FROM csat.kpi_values v
-		  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
-		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
-		 WHERE change_kpis IS NOT NULL AND v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
-		   AND v.kpi OPERATOR(pg_catalog.=) ANY (change_kpis) AND v.level OPERATOR(pg_catalog.>=) 'warning'::csat.level),
+		-- change rules (csat.kpi_values with its comparisons: planned and run only when
+		-- a change rule exists)
+		SELECT c.* FROM csat.alert_changes(g, ps, change_kpis, minn) c WHERE change_kpis IS NOT NULL),
 	judged AS MATERIALIZED (
-		-- with the threshold passed and a line for people
+		-- with the threshold passed and what the summary line needs (the line itself is
+		-- written only for alerts that change: see changed and added)
 		SELECT j.grain, j.period_start, j.kpi, j.channel, j.segment, j.breakdown, j.rule, j.level, j.value, j.bound, j.n,
 			   CASE WHEN j.level OPERATOR(pg_catalog.=) 'breach'::csat.level THEN r.breach ELSE coalesce(r.warning, r.breach) END AS threshold,
 			   csat.period_end(j.grain, j.period_start, tz) OPERATOR(pg_catalog.>) as_of AS provisional,
 			   (csat.period_end(j.grain, j.period_start, tz) OPERATOR(pg_catalog.+) grace) OPERATOR(pg_catalog.<=) as_of AS closed,
 			   r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false) AS notify,
-			   csat.alert_summary(pg_catalog.concat_ws('/', coalesce(j.channel, 'all'), coalesce(j.segment, 'all'),
-													  CASE WHEN j.breakdown IS NOT NULL THEN j.breakdown_by || ' ' || j.breakdown END),
-								  j.kpi, j.measure, k.unit, r, j.level,
-								  CASE WHEN r.compare IS NOT NULL THEN j.chg
-									   WHEN j.measure OPERATOR(pg_catalog.<>) 'duration' THEN j.value
-									   ELSE j.stats[pg_catalog.array_position('{p50,p90,p95,p99,mean,attainment}'::text[], coalesce(r.statistic, 'p95'))] END,
-								  j.bound, j.n, j.confidence) AS summary
+			   pg_catalog.concat_ws('/', coalesce(j.channel, 'all'), coalesce(j.segment, 'all'),
+									CASE WHEN j.breakdown IS NOT NULL THEN j.breakdown_by || ' ' || j.breakdown END) AS scope,
+			   j.measure, k.unit, r AS rule_row,
+			   CASE WHEN r.compare IS NOT NULL THEN j.chg
+					WHEN j.measure OPERATOR(pg_catalog.<>) 'duration' THEN j.value
+					ELSE j.stats[pg_catalog.array_position('{p50,p90,p95,p99,mean,attainment}'::text[], coalesce(r.statistic, 'p95'))] END AS figure,
+			   j.confidence
 		  FROM raised j
 		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) j.rule AND j.grain OPERATOR(pg_catalog.=) ANY (r.grains)
 		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) j.kpi
@@ -146,7 +175,7 @@ BEGIN
 			   coalesce(c.value, cur.value), coalesce(c.bound, cur.bound), coalesce(c.n, cur.n), c.threshold,
 			   coalesce(c.provisional, csat.period_end(a.grain, a.period_start, tz) OPERATOR(pg_catalog.>) as_of),
 			   c.closed, coalesce(c.notify, r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false)),
-			   c.summary, 'resolve'
+			   c.scope, c.measure, c.unit, c.rule_row, c.figure, c.confidence, 'resolve'
 		  FROM csat.alerts a
 		  JOIN ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps) ON u.g OPERATOR(pg_catalog.=) a.grain AND u.ps OPERATOR(pg_catalog.=) a.period_start
 		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) a.rule
@@ -165,6 +194,8 @@ BEGIN
 		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
 				OR (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed))),
 	changed AS (
+		-- (the summary line is computed here, for the rows written; scope is NULL where
+		-- the alert was not raised again: its line stays)
 		UPDATE csat.alerts a
 		   SET level = CASE WHEN m.move OPERATOR(pg_catalog.=) 'resolve' THEN a.level ELSE GREATEST(a.level, m.level) END,
 			   current_level = coalesce(m.level, 'ok'::csat.level),
@@ -172,18 +203,22 @@ BEGIN
 								   ELSE a.escalated_at END,
 			   resolved_at = CASE m.move WHEN 'resolve' THEN as_of WHEN 'open' THEN NULL ELSE a.resolved_at END,
 			   value = coalesce(m.value, a.value), bound = coalesce(m.bound, a.bound), threshold = coalesce(m.threshold, a.threshold),
-			   n = coalesce(m.n, a.n), provisional = coalesce(m.provisional, a.provisional), summary = coalesce(m.summary, a.summary)
+			   n = coalesce(m.n, a.n), provisional = coalesce(m.provisional, a.provisional),
+			   summary = coalesce(CASE WHEN m.scope IS NOT NULL THEN
+									  csat.alert_summary(m.scope, m.kpi, m.measure, m.unit, m.rule_row, m.level, m.figure, m.bound, m.n, m.confidence)
+								  END, a.summary)
 		  FROM moves m
 		 WHERE a.alert_id OPERATOR(pg_catalog.=) m.alert_id
 		   AND (m.move OPERATOR(pg_catalog.<>) 'update'
-				OR (a.current_level, a.value, a.bound, a.threshold, a.n, a.provisional, a.summary)
-				   IS DISTINCT FROM (m.level, m.value, m.bound, m.threshold, m.n, m.provisional, m.summary))
+				OR (a.current_level, a.value, a.bound, a.threshold, a.n, a.provisional)
+				   IS DISTINCT FROM (m.level, m.value, m.bound, m.threshold, m.n, m.provisional))
 		RETURNING m.move),
 	added AS (
 		INSERT INTO csat.alerts (rule, kpi, grain, period_start, channel, segment, breakdown, level, current_level, value, bound,
 								 threshold, n, provisional, opened_at, summary)
 		SELECT m.rule, m.kpi, m.grain, m.period_start, m.channel, m.segment, m.breakdown, m.level, m.level, m.value, m.bound,
-			   m.threshold, m.n, m.provisional, as_of, m.summary
+			   m.threshold, m.n, m.provisional, as_of,
+			   csat.alert_summary(m.scope, m.kpi, m.measure, m.unit, m.rule_row, m.level, m.figure, m.bound, m.n, m.confidence)
 		  FROM moves m WHERE m.move OPERATOR(pg_catalog.=) 'open' AND m.alert_id IS NULL
 		RETURNING 1)
 	SELECT (SELECT pg_catalog.count(*) FROM added) OPERATOR(pg_catalog.+)

@@ -117,7 +117,7 @@ CREATE TABLE csat.kpi_rollup_hourly (
 	sketch		csat.sketch
 );
 -- no unique index: the refresh writes each key once (GROUP BY), and deletes by period
-CREATE INDEX kpi_rollup_hourly_period ON csat.kpi_rollup_hourly (period);
+CREATE INDEX kpi_rollup_hourly_period ON csat.kpi_rollup_hourly (period, kpi);
 CREATE INDEX kpi_rollup_hourly_pending ON csat.kpi_rollup_hourly (period) WHERE pending_n OPERATOR(pg_catalog.>) 0;
 CREATE TABLE csat.kpi_rollup_daily (LIKE csat.kpi_rollup_hourly);
 ALTER TABLE csat.kpi_rollup_daily RENAME COLUMN period TO day;

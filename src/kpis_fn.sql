@@ -762,6 +762,10 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 	   g.b AS bounds, r.look_confidence AS confidence, g.n AS judged_n, d.measure, k.day
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
+  -- the last refresh's time zone and as_of, and the looks an open period gets (one row, read once)
+  -- (LIMIT 1: the table has one row at most, and the planner then knows it)
+  LEFT JOIN (SELECT st.timezone, st.as_of, coalesce((SELECT s.alert_looks FROM csat.settings s), 6)::float8 AS looks
+			   FROM csat.rollup_state st LIMIT 1) st ON true
   CROSS JOIN LATERAL csat.kpi_figures(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
 									  k.promoters, k.detractors, k.sketch) f
   -- weighted_mean: the value of a row without breakdown is the index over dimensions
@@ -774,9 +778,9 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- its confidence is Bonferroni-corrected for settings.alert_looks looks)
   LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare,
 							CASE WHEN csat.period_end(k.grain, k.period_start, st.timezone) > st.as_of
-								 THEN 1::float8 - (1::float8 - x.confidence) / coalesce((SELECT s.alert_looks FROM csat.settings s), 6)::float8
+								 THEN 1::float8 - (1::float8 - x.confidence) / st.looks
 								 ELSE x.confidence END AS look_confidence
-					   FROM csat.rules x, csat.rollup_state st WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
+					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
   LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
