@@ -188,7 +188,11 @@ BEGIN
 								AND l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
 								AND l.day OPERATOR(pg_catalog.=) (a.period_start AT TIME ZONE tz)::date
 								AND l.kpi OPERATOR(pg_catalog.=) a.kpi AND l.channel IS NOT DISTINCT FROM a.channel
-								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown) cur
+								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown
+							  -- (OFFSET 0 keeps this a lookup per alert: pulled up into a join, the
+							  -- hours' totals of csat.kpi_states were aggregated over the whole
+							  -- history, 47 s at scale 1, before the alert's key was applied)
+							  OFFSET 0) cur
 			   ON c.rule IS NULL
 		 WHERE a.resolved_at IS NULL
 		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
