@@ -77,9 +77,12 @@ COMMENT ON FUNCTION csat.alert_changes(text[], timestamptz[], text[], bigint) IS
 -- KPI was edited: of every open alert).  Rows written late into old
 -- periods (a backfill) are judged by no refresh.  Sends one NOTIFY csat_alert
 -- when a rule with notify (not muted) opened, escalated or resolved something.
+-- (No parallel workers and no JIT: each statement runs once per refresh, in a
+-- backend a schedule often starts afresh; launching workers or compiling costs
+-- more than it saves here.)
 CREATE OR REPLACE FUNCTION csat.alert_step(as_of timestamptz, hours timestamptz[], tz text, rebuilt boolean,
 										   OUT opened bigint, OUT escalated bigint, OUT resolved bigint, OUT updated bigint)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET max_parallel_workers_per_gather = 0 AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET max_parallel_workers_per_gather = 0 SET jit = off AS $$
 DECLARE
 	minn bigint;
 	horizon interval := coalesce((SELECT s.alert_horizon FROM csat.settings s), interval '7 days');

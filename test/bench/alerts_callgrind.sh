@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Instruction counts of the KPI alerts' share of an incremental refresh (not a
+# timed test; issue 13's target: the evaluation adds <= 10 % to an incremental
+# refresh at demo scale 1).  test/bench/views.sh measures the same in wall-clock
+# time, which moves with the load of the machine by more than the effect;
+# instructions (Ir, valgrind --tool=callgrind) do not.
+#
+# Set-up in a normal server (as views.sh: the demo data at SCALE, the four
+# sources mapped, the plans' 10 kpi rules of test/bench/kpi_bench.sql, a full
+# refresh and an incremental one as of the data's end), then in `postgres
+# --single` under callgrind, on a copy of the data directory:
+#   refresh   1 % new rows of every kind in the last 7 days (not counted), then
+#             csat.refresh(false, <the data's end>): what a live schedule runs
+#             (it judges the alerts of the periods it recomputed)
+#   alerts    in a new backend (as a scheduled refresh starts one: plans and
+#             caches cold), csat.alert_step over the same periods alone, as
+#             views.sh times it
+# Each count covers one statement: a dump at each pg_sleep(0) marker between
+# the statements.  Prints Ir of both and the share.
+#
+#   test/bench/alerts_callgrind.sh          SCALE=1 (default), SCALE=0.2 for a quick look
+#                                           CSAT_CALLGRIND_KEEP=dir (keep the callgrind files)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib/cluster.sh
+ensure_packages postgresql-$PGVER postgresql-server-dev-$PGVER gcc make valgrind bc
+SCALE=${SCALE:-1}
+KEEP=${CSAT_CALLGRIND_KEEP:-}
+
+DIR=$(mktemp -d /tmp/csat-alerts-cg.XXXXXX)
+chmod 755 "$DIR"
+trap 'stop_cluster; rm -rf "$DIR"' EXIT
+. test/bench/private_pg.sh
+private_install "$DIR"
+
+start_cluster "$DIR/pg" "shared_buffers = '1GB'" "max_wal_size = '4GB'" "max_parallel_workers_per_gather = 0"
+q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+echo "== generating scale $SCALE and refreshing"
+q -v scale="$SCALE" -v end_ts="'2026-11-22 12:00+00'" -f test/data/generate.sql >/dev/null
+q >/dev/null <<'SQL'
+CREATE EXTENSION csat;
+INSERT INTO csat.settings (timezone) VALUES ('UTC');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
+\i test/bench/kpi_bench.sql
+SELECT csat.refresh(true, (SELECT end_ts FROM shop.params));
+SELECT csat.refresh(false, (SELECT end_ts FROM shop.params));
+VACUUM ANALYZE;
+SQL
+stop_cluster
+
+# run NAME SQL: the statements in a single-user backend under callgrind; the
+# dump before the k-th pg_sleep(0) marker holds what ran since the one before
+mkdir -p "$DIR/cg" && chmod 777 "$DIR/cg"
+run() {
+	echo "$2" | as_pg valgrind --tool=callgrind --callgrind-out-file="$DIR/cg/$1" --dump-before=pg_sleep \
+		"$PGBIN/postgres" --single -D "$DIR/pg/data" -c max_parallel_workers_per_gather=0 postgres >"$DIR/cg/$1.log" 2>&1
+}
+ir() { sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$DIR/cg/$1"; }
+echo "== callgrind (a few minutes)"
+run refresh "SELECT bench.add_one_percent(1);
+SELECT pg_sleep(0);
+SELECT (csat.refresh(false, (SELECT end_ts FROM shop.params))).hours_touched;
+SELECT pg_sleep(0);"
+run alerts "SELECT pg_sleep(0);
+SELECT csat.alert_step((SELECT end_ts FROM shop.params), ARRAY(SELECT DISTINCT r.period FROM csat.kpi_rollup_hourly r, csat.refresh_status s WHERE r.period BETWEEN s.first_period AND s.last_period), 'UTC', false);
+SELECT pg_sleep(0);"
+# refresh.2: the refresh (.1: start-up and the new rows); alerts.2: the evaluation (.1: start-up)
+R=$(ir refresh.2); A=$(ir alerts.2)
+HOURS=$(sed -n 's/.*hours_touched = "\([0-9]*\)".*/\1/p' "$DIR/cg/refresh.log" | head -1)
+printf '\nInstructions (Ir) at scale %s, PostgreSQL %s, %s hours recomputed\n' "$SCALE" "$PGVER" "${HOURS:-?}"
+printf '  %-60s %15s\n' 'incremental refresh as of the data'"'"'s end (alerts judged)' "$R" \
+	'alert evaluation alone (csat.alert_step, new backend)' "$A"
+printf '  alerts / incremental refresh: %s %% (target <= 10)\n' "$(echo "scale=1; 100 * $A / $R" | bc)"
+if [ -n "$KEEP" ]; then mkdir -p "$KEEP" && cp -a "$DIR/cg/." "$KEEP/"; fi
