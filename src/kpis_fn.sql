@@ -600,7 +600,8 @@ COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
 -- $2/$3 and the days $4; $1 time zone.  Only duration KPIs have sketches: the
 -- other KPIs are summed in a branch of their own, which the planner can hash
 -- (a sketch's state is reckoned at 8 kB a group, which makes it sort the whole
--- input, spilling to disk at scale).
+-- input, spilling to disk at scale); the few rows that come out are sorted by
+-- day, so that the table stays in day order for the readers' index scans.
 CREATE OR REPLACE FUNCTION csat.kpi_rollup_daily_sql(ranged boolean) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT ARRAY[
@@ -610,7 +611,8 @@ SELECT ARRAY[
 		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %1$s'
 		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.<>) ALL (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
 		' UNION ALL SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %2$s'
-		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.=) ANY (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment',
+		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.=) ANY (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
+		' ORDER BY 1, 2, 4, 5',
 		pg_catalog.replace(csat.kpi_state_sql('h'), 'csat.rollup(h.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('h'),
 		CASE WHEN ranged THEN 'ROWS FROM (pg_catalog.unnest($2::pg_catalog.timestamptz[]), pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS r(lo, hi) CROSS JOIN LATERAL'
 							  ' (SELECT * FROM csat.kpi_rollup_hourly h WHERE h.period OPERATOR(pg_catalog.>=) r.lo'
@@ -626,7 +628,8 @@ SELECT ARRAY[
 		' UNION ALL SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
 		' d.channel, d.segment, d.breakdown, %2$s'
 		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%3$s AND d.kpi OPERATOR(pg_catalog.=) ANY (%4$s)'
-		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0',
+		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0'
+		' ORDER BY 1, 2',
 		pg_catalog.replace(csat.kpi_state_sql('d'), 'csat.rollup(d.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('d'),
 		CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END, d.names)]
   FROM (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name ORDER BY k.name), '{}')::text) OPERATOR(pg_catalog.||) '::pg_catalog.text[]'
