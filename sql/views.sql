@@ -106,6 +106,28 @@ SELECT DISTINCT format_type(a.atttypid, a.atttypmod) AS type
 -- ---- full refresh
 SELECT full_rebuild, timezone, hours_touched > 0 AS some_hours, days_touched FROM csat.refresh();
 SELECT full_rebuild, pending_changes FROM csat.refresh_status;
+-- the refresh computes csat.rollup_hourly from the read that computes the KPIs;
+-- csat.rollup_sql (each table read again through csat.source_partials) gives the
+-- same rows, sketches included
+CREATE TEMP VIEW wide_cmp AS
+SELECT hour, channel, segment, orders, delivered, late, exceptions, tickets, complaints, responded, resolved,
+       responses, satisfied, very_satisfied, round(score_sum::numeric, 6) AS score_sum, round(weight_sum::numeric, 6) AS weight_sum,
+       round(weighted_sum::numeric, 6) AS weighted_sum, nps_responses, promoters, detractors, returns, returns_completed,
+       csat.count(delivery_sketch) AS dn, round(csat.percentile(delivery_sketch, 0.9)::numeric, 3) AS d90,
+       csat.count(frt_sketch) AS fn, round(csat.percentile(frt_sketch, 0.9)::numeric, 3) AS f90,
+       csat.count(resolution_sketch) AS rn, round(csat.percentile(resolution_sketch, 0.5)::numeric, 3) AS r50,
+       csat.count(return_sketch) AS tn, round(csat.percentile(return_sketch, 0.5)::numeric, 3) AS t50
+  FROM csat.rollup_hourly;
+CREATE TABLE merged_hourly AS SELECT * FROM wide_cmp;
+BEGIN;
+DELETE FROM csat.rollup_hourly;
+DO $$ BEGIN EXECUTE csat.rollup_sql(false) USING csat.timezone(); END $$;
+SELECT (SELECT count(*) FROM merged_hourly) AS merged_rows, (SELECT count(*) FROM wide_cmp) AS rollup_sql_rows,
+       (SELECT count(*) FROM (SELECT * FROM merged_hourly EXCEPT ALL SELECT * FROM wide_cmp) x) AS only_merged,
+       (SELECT count(*) FROM (SELECT * FROM wide_cmp EXCEPT ALL SELECT * FROM merged_hourly) x) AS only_rollup_sql,
+       (SELECT count(*) FROM merged_hourly WHERE tn > 0 AND channel <> 'all') > 0 AS has_returns;
+ROLLBACK;
+DROP VIEW wide_cmp;
 
 -- hand-written daily KPIs straight from the user's tables, cut in the settings' zone
 CREATE VIEW hand_daily AS

@@ -211,6 +211,26 @@ $$;
 COMMENT ON FUNCTION csat.kpi_parts(text) IS
 'internal: what a table of the kind contributes to the enabled KPIs: each KPI of the kind (role main; per hour without breakdown, and per day by its breakdown column when it has one) and each ratio KPI whose denominator is of the kind (role denominator), with the period column and breakdown it is grouped by and its definition, checked again';
 
+-- Where the statement of csat.kpi_source_sql carries the measures of the wide
+-- rollup (csat.rollup_measures) in its csat.kpi_partial rows: rows named
+-- ~<kind><i> (no KPI name starts with ~), counts in the count fields, sums in
+-- the float ones, each sketch in a row of its own; slot = the field (1 n ..
+-- 14 sketch).
+CREATE OR REPLACE FUNCTION csat.rollup_slots()
+RETURNS TABLE (name text, kind text, expr text, is_sketch boolean, ord int, row_name text, slot int)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT m.name, m.kind, m.expr, m.is_sketch, m.ord,
+	   '~' OPERATOR(pg_catalog.||) m.kind OPERATOR(pg_catalog.||) CASE WHEN m.is_sketch THEN m.k ELSE 1 END::pg_catalog.text,
+	   CASE WHEN m.is_sketch THEN 14
+			WHEN m.fl THEN ('{8,9,10,11}'::pg_catalog.int4[])[m.k]
+			ELSE ('{1,2,3,4,5,6,7,12,13}'::pg_catalog.int4[])[m.k] END
+  FROM (SELECT rm.*, pg_catalog.row_number() OVER (PARTITION BY rm.kind, rm.is_sketch, rm.fl ORDER BY rm.ord)::pg_catalog.int4 AS k
+		  FROM (SELECT r.*, r.name OPERATOR(pg_catalog.=) ANY ('{score_sum,weight_sum,weighted_sum}'::pg_catalog.text[]) AS fl
+				  FROM csat.rollup_measures() r) rm) m
+$$;
+COMMENT ON FUNCTION csat.rollup_slots() IS
+'internal: where the partial states of csat.source_kpis carry each measure of csat.rollup_hourly (csat.rollup_measures): the csat.kpi_partial row (kpi ~<kind><i>) and field (slot 1 n .. 14 sketch)';
+
 CREATE OR REPLACE FUNCTION csat.kpi_source_sql(kind text, source regclass, ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -238,6 +258,16 @@ DECLARE
 	v text; w text; ok text;
 	zero text := '0::pg_catalog.int8';
 	fzero text := '0::pg_catalog.float8';
+	-- the parts of csat.kpi_parts(kind) (each definition checked once), in the
+	-- order of the statement: by group (period column, breakdown), then KPI, role
+	pk text[];
+	pr text[];
+	ppc text[];
+	pb text[];
+	pd csat.kpis[];
+	j int := 1;
+	e int;
+	wr record;
 BEGIN
 	SELECT s.columns, pg_catalog.format('%I.%I', n.nspname, cl.relname) INTO m, tbl
 	  FROM csat.sources s JOIN pg_catalog.pg_class cl ON cl.oid OPERATOR(pg_catalog.=) s.source::pg_catalog.oid
@@ -246,11 +276,18 @@ BEGIN
 	IF m IS NULL THEN
 		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
 	END IF;
-	IF NOT EXISTS (SELECT FROM csat.kpi_parts(kind)) THEN
-		RETURN NULL;
-	END IF;
-	need_repeat := kind = 'tickets' AND EXISTS (SELECT FROM csat.kpi_parts(kind) p
-		WHERE pg_catalog.concat_ws(' ', (p.d).filter, (p.d).success, (p.d).value, (p.d).weight, (p.d).denominator_filter)
+	-- and the measures of csat.rollup_hourly (role wide, kpi NULL: last of its
+	-- group), which the same scan computes for csat.refresh()
+	SELECT pg_catalog.array_agg(p.kpi ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
+		   pg_catalog.array_agg(p.role ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
+		   pg_catalog.array_agg(p.pc ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
+		   pg_catalog.array_agg(p.breakdown ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
+		   pg_catalog.array_agg(p.d ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role)
+	  INTO pk, pr, ppc, pb, pd
+	  FROM (SELECT * FROM csat.kpi_parts(kind)
+			UNION ALL SELECT NULL, 'wide', csat.period_column(kind), NULL, NULL) p;
+	need_repeat := kind = 'tickets' AND EXISTS (SELECT FROM pg_catalog.unnest(pd) d
+		WHERE pg_catalog.concat_ws(' ', d.filter, d.success, d.value, d.weight, d.denominator_filter)
 			  OPERATOR(pg_catalog.~) 'repeat_contact');
 
 	-- the standard columns, typed as csat.kpi_columns() says
@@ -277,12 +314,40 @@ BEGIN
 		cscope := 'coalesce(x.channel, ''unknown'')'; sscope := 'coalesce(x.segment, ''unknown'')';
 	END IF;
 
-	FOR g IN SELECT p.pc, p.breakdown FROM csat.kpi_parts(kind) p GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST LOOP
+	-- one statement per group: the parts j .. e - 1
+	WHILE j <= pg_catalog.cardinality(pk) LOOP
+		SELECT ppc[j] AS pc, pb[j] AS breakdown INTO g;
+		e := j;
+		WHILE e <= pg_catalog.cardinality(pk) AND ppc[e] = g.pc AND pb[e] IS NOT DISTINCT FROM g.breakdown LOOP
+			e := e + 1;
+		END LOOP;
 		-- a period column this table does not map: none of its rows has a period
-		CONTINUE WHEN NOT m OPERATOR(pg_catalog.?) g.pc;
+		IF NOT m OPERATOR(pg_catalog.?) g.pc THEN
+			j := e;
+			CONTINUE;
+		END IF;
 		aggs := ''; vals := ''; der := '';
-		FOR k IN SELECT p.kpi, p.role, p.d FROM csat.kpi_parts(kind) p
-				  WHERE p.pc OPERATOR(pg_catalog.=) g.pc AND p.breakdown IS NOT DISTINCT FROM g.breakdown ORDER BY p.kpi, p.role LOOP
+		FOR q IN j .. e - 1 LOOP
+			SELECT pk[q] AS kpi, pr[q] AS role, pd[q] AS d INTO k;
+			IF k.role = 'wide' THEN
+				-- the wide rollup's measures of the kind (csat.rollup_measures), as
+				-- rows named by csat.rollup_slots (always kept, even all zero)
+				IF kind = 'surveys' THEN
+					der := der || ', coalesce(x.scale_max, 5) AS sc, coalesce(x.weight, 1::pg_catalog.float8) AS w';
+				END IF;
+				SELECT aggs || pg_catalog.string_agg(pg_catalog.format('%s AS wide_%s', rs.expr, rs.name), ', ' ORDER BY rs.ord) || ', '
+				  INTO aggs FROM csat.rollup_slots() rs WHERE rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind;
+				FOR wr IN SELECT DISTINCT rs.row_name FROM csat.rollup_slots() rs WHERE rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind ORDER BY 1 LOOP
+					SELECT parts OPERATOR(pg_catalog.||) ('(' || pg_catalog.quote_literal(wr.row_name) || pg_catalog.string_agg(', ' ||
+							CASE WHEN rs.name IS NOT NULL THEN 'g.wide_' || rs.name WHEN u.o = 14 THEN 'NULL::csat.sketch'
+								 WHEN u.o BETWEEN 8 AND 11 THEN fzero ELSE zero END, '' ORDER BY u.o) || ')')
+					  INTO parts
+					  FROM pg_catalog.generate_series(1, 14) u(o)
+					  LEFT JOIN csat.rollup_slots() rs ON rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind
+						   AND rs.row_name OPERATOR(pg_catalog.=) wr.row_name AND rs.slot OPERATOR(pg_catalog.=) u.o;
+				END LOOP;
+				CONTINUE;
+			END IF;
 			i := i + 1;
 			f := CASE WHEN k.role = 'denominator' THEN (k.d).denominator_filter ELSE (k.d).filter END;
 			-- the row's figures are computed once per row (columns k<i>_*), then aggregated
@@ -400,7 +465,8 @@ BEGIN
 			' CROSS JOIN LATERAL (VALUES %10$s) v(kpi, n, hits, misses, open_n, overdue_n, pending_n, excluded_n,'
 			' sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
 			' WHERE v.n OPERATOR(pg_catalog.+) v.hits OPERATOR(pg_catalog.+) v.misses OPERATOR(pg_catalog.+) v.open_n'
-			' OPERATOR(pg_catalog.+) v.pending_n OPERATOR(pg_catalog.+) v.excluded_n OPERATOR(pg_catalog.>) 0',
+			' OPERATOR(pg_catalog.+) v.pending_n OPERATOR(pg_catalog.+) v.excluded_n OPERATOR(pg_catalog.>) 0'
+			' OR v.kpi OPERATOR(pg_catalog.^@) ''~''',
 			g.pc, cscope, sscope, bexpr, pg_catalog.rtrim(aggs, ', '), cols, tbl,
 			-- ranged: the rows whose period column falls in [$2[i], $3[i]) (a window
 			-- over the customer's tickets needs the 7 days before them too)
@@ -413,6 +479,7 @@ BEGIN
 					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', g.pc, lo, hi) ELSE '' END,
 			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END, der);
 		stmts := stmts || expr;
+		j := e;
 	END LOOP;
 	RETURN nullif(pg_catalog.array_to_string(stmts, ' UNION ALL '), '');
 END $$;
@@ -444,7 +511,9 @@ COMMENT ON FUNCTION csat.kpi_state_sql(text) IS
 -- csat.source_kpis (as its owner); returns get channel and segment from their
 -- order (grouped by order_id there).  Per hour, channel and segment into
 -- csat.kpi_rollup_hourly; the breakdown values per day into csat.kpi_rollup_daily
--- (their totals follow in csat.kpi_rollup_daily_sql).
+-- (their totals follow in csat.kpi_rollup_daily_sql).  The same read carries
+-- the measures of the wide rollup csat.rollup_hourly (0.3 views), which this
+-- statement writes too: one pass over the sources rather than two.
 CREATE OR REPLACE FUNCTION csat.kpi_rollup_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -457,10 +526,34 @@ DECLARE
 										 GROUP BY s.kind HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1);
 	ratios text := (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name), '{}')::text) || '::pg_catalog.text[]'
 					  FROM csat.kpis k WHERE k.enabled AND k.measure OPERATOR(pg_catalog.=) 'ratio');
+	-- the rows of the wide rollup (named ~..., csat.rollup_slots) and the KPIs'
+	wide text := 'x.kpi OPERATOR(pg_catalog.^@) ''~''';
+	kpi_rows text := 'NOT x.kpi OPERATOR(pg_catalog.^@) ''~''';
+	collist text;
+	pivot text;
+	outer_sel text;
 BEGIN
-	IF NOT EXISTS (SELECT FROM csat.sources) OR NOT EXISTS (SELECT FROM csat.kpis k WHERE k.enabled) THEN
+	IF NOT EXISTS (SELECT FROM csat.sources) THEN
 		RETURN NULL;
 	END IF;
+	-- csat.rollup_hourly: each measure taken from its row and field of the partial
+	-- states and summed per hour, channel and segment (sorted, so that the
+	-- sketches are merged group by group), then the 'all' rows rolled up from
+	-- those few rows
+	SELECT pg_catalog.string_agg(pg_catalog.quote_ident(rs.name), ', ' ORDER BY rs.ord),
+		   pg_catalog.string_agg(CASE WHEN rs.is_sketch
+									  THEN pg_catalog.format('csat.rollup(x.sketch) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L) AS %I', rs.row_name, rs.name)
+									  WHEN rs.slot BETWEEN 8 AND 11
+									  THEN pg_catalog.format('coalesce(pg_catalog.sum(x.%I) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L), 0::pg_catalog.float8) AS %I',
+															 c.col, rs.row_name, rs.name)
+									  ELSE pg_catalog.format('coalesce(pg_catalog.sum(x.%I) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L), 0)::pg_catalog.int8 AS %I',
+															 c.col, rs.row_name, rs.name) END, ', ' ORDER BY rs.ord),
+		   pg_catalog.string_agg(CASE WHEN rs.is_sketch THEN pg_catalog.format('csat.rollup(u.%1$I) AS %1$I', rs.name)
+									  WHEN rs.slot BETWEEN 8 AND 11 THEN pg_catalog.format('pg_catalog.sum(u.%1$I) AS %1$I', rs.name)
+									  ELSE pg_catalog.format('pg_catalog.sum(u.%1$I)::pg_catalog.int8 AS %1$I', rs.name) END, ', ' ORDER BY rs.ord)
+	  INTO collist, pivot, outer_sel
+	  FROM csat.rollup_slots() rs
+	  JOIN pg_catalog.unnest(pg_catalog.string_to_array(cols, ', ')) WITH ORDINALITY AS c(col, slot) ON c.slot OPERATOR(pg_catalog.=) rs.slot;
 	RETURN pg_catalog.format(
 		'WITH p AS MATERIALIZED (SELECT k.* FROM csat.sources s CROSS JOIN LATERAL csat.source_kpis(s.kind, s.source, $1, %1$s) k'
 		' WHERE s.kind OPERATOR(pg_catalog.<>) ''returns''),'
@@ -473,52 +566,77 @@ BEGIN
 		' ru AS MATERIALIZED (SELECT r.h, coalesce(o.channel, ''unknown'') AS c, coalesce(o.segment, ''unknown'') AS s, r.b, r.kpi,'
 		' r.n, r.hits, r.misses, r.open_n, r.overdue_n, r.pending_n, r.excluded_n, r.sum_w, r.sum_wx, r.sum_wx2, r.sum_w2,'
 		' r.promoters, r.detractors, r.sketch FROM r LEFT JOIN ok o ON o.id OPERATOR(pg_catalog.=) r.c),'
+		' w AS (INSERT INTO csat.rollup_hourly (hour, channel, segment, %5$s)'
+		' SELECT u.hour, CASE WHEN grouping(u.channel) OPERATOR(pg_catalog.=) 1 THEN ''all'' ELSE u.channel END,'
+		' CASE WHEN grouping(u.segment) OPERATOR(pg_catalog.=) 1 THEN ''all'' ELSE u.segment END, %7$s'
+		' FROM (SELECT f.* FROM (SELECT x.h AS hour, x.c AS channel, x.s AS segment, %6$s'
+		' FROM (SELECT p.* FROM p UNION ALL SELECT ru.* FROM ru) x WHERE %8$s GROUP BY x.h, x.c, x.s) f'
+		' ORDER BY f.hour, f.channel, f.segment) u'
+		' GROUP BY GROUPING SETS ((u.hour, u.channel, u.segment), (u.hour, u.channel), (u.hour, u.segment), (u.hour))),'
 		' d AS (INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, %2$s)'
 		' SELECT (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi, 0::pg_catalog.int2, u.c, u.s, u.b, %3$s'
 		' FROM (SELECT p.* FROM p WHERE p.b IS NOT NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NOT NULL) u GROUP BY 1, 2, 4, 5, 6)'
 		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s) %4$s',
 		bounds, cols, csat.kpi_state_sql('u'),
 		CASE WHEN unique_rows
-			 THEN pg_catalog.format('SELECT p.h, p.kpi, 1::pg_catalog.int2, p.c, p.s, NULL, %1$s FROM p'
-									' WHERE p.b IS NULL AND p.kpi OPERATOR(pg_catalog.<>) ALL (%3$s)'
+			 THEN pg_catalog.format('SELECT x.h, x.kpi, 1::pg_catalog.int2, x.c, x.s, NULL, %1$s FROM p x'
+									' WHERE x.b IS NULL AND x.kpi OPERATOR(pg_catalog.<>) ALL (%3$s) AND %4$s'
 									' UNION ALL SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %2$s'
 									' FROM (SELECT p.* FROM p WHERE p.b IS NULL AND p.kpi OPERATOR(pg_catalog.=) ANY (%3$s)'
-									' UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NULL) u GROUP BY u.h, u.kpi, u.c, u.s',
-									'p.' || pg_catalog.replace(cols, ', ', ', p.'), csat.kpi_state_sql('u'), ratios)
+									' UNION ALL SELECT x.* FROM ru x WHERE x.b IS NULL AND %4$s) u GROUP BY u.h, u.kpi, u.c, u.s',
+									'x.' || pg_catalog.replace(cols, ', ', ', x.'), csat.kpi_state_sql('u'), ratios, kpi_rows)
 			 ELSE pg_catalog.format('SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %s'
-									' FROM (SELECT p.* FROM p WHERE p.b IS NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NULL) u'
-									' GROUP BY u.h, u.kpi, u.c, u.s', csat.kpi_state_sql('u')) END);
+									' FROM (SELECT p.* FROM p UNION ALL SELECT ru.* FROM ru) u'
+									' WHERE u.b IS NULL AND NOT u.kpi OPERATOR(pg_catalog.^@) ''~'''
+									' GROUP BY u.h, u.kpi, u.c, u.s', csat.kpi_state_sql('u')) END,
+		collist, pivot, outer_sel, wide);
 END $$;
 COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
-'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly and the breakdown rows of csat.kpi_rollup_daily (all periods, or with ranged the hours in [$2[i], $3[i]) and the days in [$5[i], $6[i]); $1 time zone, $4 as_of); NULL without mapped tables or enabled KPIs';
+'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly, the breakdown rows of csat.kpi_rollup_daily and csat.rollup_hourly from one read of each mapped table (csat.source_kpis): all periods, or with ranged the hours in [$2[i], $3[i]) and the days in [$5[i], $6[i]); $1 time zone, $4 as_of; NULL without mapped tables';
 
 -- The statements that roll csat.kpi_rollup_hourly up into csat.kpi_rollup_daily
 -- (with the totals over channel and segment), and add the totals of the
 -- breakdown rows: over every day, or (ranged) the days of the hour ranges
--- $2/$3 and the days $4; $1 time zone.
+-- $2/$3 and the days $4; $1 time zone.  Only duration KPIs have sketches: the
+-- other KPIs are summed in a branch of their own, which the planner can hash
+-- (a sketch's state is reckoned at 8 kB a group, which makes it sort the whole
+-- input, spilling to disk at scale); the few rows that come out are sorted by
+-- day, so that the table stays in day order for the readers' index scans.
 CREATE OR REPLACE FUNCTION csat.kpi_rollup_daily_sql(ranged boolean) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT ARRAY[
 	-- the days' rows per channel and segment, from the hours
 	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
 		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %s'
-		' FROM %s GROUP BY 1, h.kpi, h.channel, h.segment', csat.kpi_state_sql('h'),
+		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %1$s'
+		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.<>) ALL (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
+		' UNION ALL SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %2$s'
+		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.=) ANY (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
+		' ORDER BY 1, 2, 4, 5',
+		pg_catalog.replace(csat.kpi_state_sql('h'), 'csat.rollup(h.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('h'),
 		CASE WHEN ranged THEN 'ROWS FROM (pg_catalog.unnest($2::pg_catalog.timestamptz[]), pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS r(lo, hi) CROSS JOIN LATERAL'
 							  ' (SELECT * FROM csat.kpi_rollup_hourly h WHERE h.period OPERATOR(pg_catalog.>=) r.lo'
 							  ' AND h.period OPERATOR(pg_catalog.<) r.hi OFFSET 0) h'
-			 ELSE 'csat.kpi_rollup_hourly h' END),
+			 ELSE 'csat.kpi_rollup_hourly h' END, d.names),
 	-- their totals over channel and segment, and those of the breakdown values
 	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
 		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
 		' SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
-		' d.channel, d.segment, d.breakdown, %s'
-		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%s'
-		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0',
-		csat.kpi_state_sql('d'), CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END)]
+		' d.channel, d.segment, d.breakdown, %1$s'
+		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%3$s AND d.kpi OPERATOR(pg_catalog.<>) ALL (%4$s)'
+		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0'
+		' UNION ALL SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
+		' d.channel, d.segment, d.breakdown, %2$s'
+		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%3$s AND d.kpi OPERATOR(pg_catalog.=) ANY (%4$s)'
+		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0'
+		' ORDER BY 1, 2',
+		pg_catalog.replace(csat.kpi_state_sql('d'), 'csat.rollup(d.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('d'),
+		CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END, d.names)]
+  FROM (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name ORDER BY k.name), '{}')::text) OPERATOR(pg_catalog.||) '::pg_catalog.text[]'
+		  FROM csat.kpis k WHERE k.measure OPERATOR(pg_catalog.=) 'duration') d(names)
 $$;
 COMMENT ON FUNCTION csat.kpi_rollup_daily_sql(boolean) IS
-'internal: builds the two statements csat.refresh() runs after csat.kpi_rollup_sql: csat.kpi_rollup_hourly rolled up into csat.kpi_rollup_daily with the totals over channel and segment, and the totals of the breakdown rows (all days, or the days of the hour ranges $2/$3 and the days $4; $1 time zone)';
+'internal: builds the two statements csat.refresh() runs after csat.kpi_rollup_sql: csat.kpi_rollup_hourly rolled up into csat.kpi_rollup_daily with the totals over channel and segment, and the totals of the breakdown rows (all days, or the days of the hour ranges $2/$3 and the days $4; $1 time zone); duration KPIs (the only ones with sketches) apart from the others';
 
 -- ---------------------------------------------------------------- the shipped catalogue
 -- The KPIs of the teams' quality plans (docs/kpis.md lists them with their

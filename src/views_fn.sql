@@ -605,7 +605,7 @@ BEGIN
 		collist, outer_sel, bounds, ret_sel);
 END $$;
 COMMENT ON FUNCTION csat.rollup_sql(boolean) IS
-'builds the statement csat.refresh() runs to recompute csat.rollup_hourly from the mapped tables, each read as its owner through csat.source_partials / csat.source_rows (all hours, or with ranged the hours in the ranges passed as $2/$3; $1 is the time zone)';
+'builds a statement that recomputes csat.rollup_hourly from the mapped tables, each read as its owner through csat.source_partials / csat.source_rows (all hours, or with ranged the hours in the ranges passed as $2/$3; $1 is the time zone); csat.refresh() computes the same rows in the statement of csat.kpi_rollup_sql, from the read that computes the KPIs';
 
 -- The INSERT that rolls hourly rows up into csat.rollup_daily (optionally ranged).
 CREATE OR REPLACE FUNCTION csat.rollup_daily_sql(ranged boolean) RETURNS text
@@ -720,14 +720,12 @@ BEGIN
 		DELETE FROM csat.rollup_daily;
 		DELETE FROM csat.kpi_rollup_hourly;
 		DELETE FROM csat.kpi_rollup_daily;
-		q := csat.rollup_sql(false);
-		IF q IS NOT NULL THEN
-			EXECUTE q USING tz;
-			EXECUTE csat.rollup_daily_sql(false) USING tz;
-		END IF;
+		-- one statement fills csat.kpi_rollup_hourly and csat.rollup_hourly (one
+		-- read of each table: csat.kpi_rollup_sql)
 		q := csat.kpi_rollup_sql(false);
 		IF q IS NOT NULL THEN
 			EXECUTE q USING tz, NULL::timestamptz[], NULL::timestamptz[], at, NULL::timestamptz[], NULL::timestamptz[];
+			EXECUTE csat.rollup_daily_sql(false) USING tz;
 			FOREACH q IN ARRAY csat.kpi_rollup_daily_sql(false) LOOP
 				EXECUTE q USING tz;
 			END LOOP;
@@ -754,10 +752,6 @@ BEGIN
 		DELETE FROM csat.kpi_rollup_hourly r WHERE r.period OPERATOR(pg_catalog.=) ANY (hours);
 		DELETE FROM csat.rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		DELETE FROM csat.kpi_rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
-		q := csat.rollup_sql(true);
-		IF q IS NOT NULL THEN
-			EXECUTE q USING tz, lo, hi;
-		END IF;
 		q := csat.kpi_rollup_sql(true);
 		IF q IS NOT NULL THEN
 			EXECUTE q USING tz, lo, hi, at, dlo, dhi;

@@ -29,6 +29,10 @@ rm -rf "$DIR"
 start_cluster "$DIR" "shared_buffers = 1GB" "work_mem = 64MB" "max_parallel_workers_per_gather = 2"
 trap stop_cluster EXIT
 psql() { command psql -X -q -v ON_ERROR_STOP=1 -P pager=off "$@"; }
+# the data in a database of its own: pg_cron's launcher (where installed) stays
+# connected to postgres, which CREATE DATABASE ... TEMPLATE would then refuse
+psql -c "CREATE DATABASE bench"
+export PGDATABASE=bench
 
 echo "== generating scale $SCALE"
 t0=$(date +%s.%N)
