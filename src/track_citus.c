@@ -144,7 +144,7 @@ csat_track_shard(TriggerData *td, Oid nsp)
 	args[0] = Int64GetDatum(shardid);
 	args[1] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(nsp), tg->tgargs[2]));
 	args[2] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), name));
-	if (shardid >= 0 &&
+	if (shardid >= 0 && OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)) &&
 		SPI_execute_with_args("SELECT pg_catalog.shard_name(c.logicalrelid, c.shardid, false),"
 							  " pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)"
 							  " FROM pg_catalog.pg_dist_shard s"
@@ -165,11 +165,27 @@ csat_track_shard(TriggerData *td, Oid nsp)
 	if (target == NULL || distcol == NULL || get_attnum(RelationGetRelid(rel), distcol) <= 0)
 	{
 		/*
-		 * not a shard co-located with the change table (the table was moved
-		 * to another co-location group, or this is the coordinator's shell
-		 * table): note everything locally; on the coordinator csat.refresh()
-		 * also sees the mapping is no longer tracked and rebuilds
+		 * not a shard co-located with the change table: the coordinator's
+		 * table itself (a TRUNCATE fires there too), or a table moved to
+		 * another co-location group.  Note everything in the local
+		 * csat.changes, if the table is mapped here as that kind (as on a
+		 * plain table, a trigger on any other table is refused); csat.refresh()
+		 * also sees a moved table is no longer tracked.
 		 */
+		types[1] = OIDOID;
+		args[0] = CStringGetTextDatum(kind);
+		args[1] = ObjectIdGetDatum(RelationGetRelid(rel));
+		types[0] = TEXTOID;
+		if (SPI_execute_with_args(csat_sql("SELECT FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
+										   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
+								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "reading csat.sources failed");
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" is not mapped as a source of kind \"%s\"", name, kind),
+					 errdetail("csat.track_change() notes changes of mapped tables only."),
+					 errhint("Map the table with csat.map_source, which installs this trigger.")));
 		csat_note_hours(kind, NULL, 0, true);
 	}
 	else

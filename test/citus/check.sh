@@ -691,8 +691,21 @@ SQL
 			# incremental: the 9 hours the 500 answers fall in
 			[ "$r" = "false 9 500 200 " ]
 			record refresh/small-distributed-source $?
+			# written directly on a worker (its shell table routes to the shards) and by
+			# COPY through the coordinator: tracked the same way (hours 18-20 of March 2,
+			# 10 of March 3)
+			q "${PORTS[1]}" -c "INSERT INTO surveys SELECT g, timestamptz '2026-03-02 10:00+00' + g * interval '1 minute', 5, 'web' FROM generate_series(501, 600) g" >/dev/null
+			q "$C" -c "COPY surveys FROM STDIN (FORMAT csv)" < <(for i in $(seq 601 700); do echo "$i,2026-03-03 10:30:00+00,1,app"; done) >/dev/null
+			r=$(q "$C" -c 'SELECT full_rebuild || $$ $$ || hours_touched FROM csat.refresh()' -c "SELECT sum(responses) || ' ' || sum(satisfied) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>&1 | tr '\n' ' ')
+			echo "   100 rows inserted on worker1, 100 copied through the coordinator; csat.refresh() (full rebuild, hours), responses, satisfied: ${r:0:160}"
+			[ "$r" = "false 4 700 300 " ]
+			record refresh/worker-and-copy-writes-tracked $?
 		fi
 		unmap "ARRAY['surveys']"
+		r=$(q "$C" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'csat'::regnamespace AND relname LIKE 'citus\_changes\_%'")
+		echo "   change tables left after csat.unmap_source: $r"
+		[ "$r" = 0 ]
+		record map/unmap-drops-change-tables $?
 	fi
 	if has_fn refresh && [ -n "$(q "$C" -c "SELECT to_regclass('csat.kpi_daily')")" ]; then
 		mapped_sources_vs_single_node
