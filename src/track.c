@@ -207,6 +207,18 @@ csat_track_change(PG_FUNCTION_ARGS)
 									   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.sources failed");
+	if (SPI_processed == 0 && csat_is_citus_shard(rel))
+	{
+		/*
+		 * a mapped plain table distributed since: Citus copied this trigger
+		 * to its shards, where csat.sources does not name them.  Nothing is
+		 * lost: csat.refresh() rebuilds everything while a mapped Citus table
+		 * is not tracked on its shards (csat.map_source again tracks it).
+		 */
+		csat_switch_back(&sw);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -14,6 +14,8 @@ extern void csat_collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber a
 extern int	csat_unique_hours(TimestampTz *hours, int n);
 /* note hours (everything: a NULL hour) of a kind in the local csat.changes (inside SPI) */
 extern void csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything);
+/* is rel a shard of a Citus table (on this node's metadata)? false without Citus */
+extern bool csat_is_citus_shard(Relation rel);
 /* csat.track_change() on a shard of a Citus distributed table */
 extern void csat_track_shard(TriggerData *td, Oid nsp);
 #endif							/* CSAT_TRACK_H */

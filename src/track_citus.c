@@ -69,6 +69,37 @@ ts_column(Relation rel, const char *name)
 	return a;
 }
 
+/* the shard id in a shard relation's name (<table>_<shard id>), or -1 */
+static int64
+shard_id_of(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+	const char *u = strrchr(name, '_');
+
+	if (u != NULL && u[1] != '\0' && strspn(u + 1, "0123456789") == strlen(u + 1))
+		return strtoi64(u + 1, NULL, 10);
+	return -1;
+}
+
+bool
+csat_is_citus_shard(Relation rel)
+{
+	int64		shardid = shard_id_of(rel);
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		args[2];
+
+	if (shardid < 0 || !OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return false;
+	args[0] = Int64GetDatum(shardid);
+	args[1] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+															 RelationGetRelationName(rel)));
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_shard s WHERE s.shardid OPERATOR(pg_catalog.=) $1"
+							  " AND pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $2",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading pg_dist_shard failed");
+	return SPI_processed == 1;
+}
+
 /*
  * Note hours (everything: one NULL hour) of a kind in the change shard
  * target, keyed by a distribution column value of the statement's rows, so
@@ -124,17 +155,12 @@ csat_track_shard(TriggerData *td, Oid nsp)
 	TriggerEvent ev = td->tg_event;
 	const char *kind = tg->tgargs[0];
 	const char *name = RelationGetRelationName(rel);
-	const char *u = strrchr(name, '_');
-	int64		shardid = -1;
+	int64		shardid = shard_id_of(rel);
 	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
 	Datum		args[3];
 	char	   *target = NULL;
 	char	   *distcol = NULL;
 	CsatUserSwitch sw;
-
-	/* a shard relation is named <table>_<shard id> */
-	if (u != NULL && u[1] != '\0' && strspn(u + 1, "0123456789") == strlen(u + 1))
-		shardid = strtoi64(u + 1, NULL, 10);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -706,6 +706,23 @@ SQL
 		echo "   change tables left after csat.unmap_source: $r"
 		[ "$r" = 0 ]
 		record map/unmap-drops-change-tables $?
+		# mapped as a plain table, then distributed (Citus copies the plain triggers to
+		# the shards): writes still work, refresh rebuilds until csat.map_source again
+		r=$(q "$C" -c "CREATE TABLE surveys_late (survey_id bigint, answered_at timestamptz NOT NULL, score int NOT NULL, channel text)" \
+			-c "SELECT csat.map_source('surveys', 'surveys_late')" -c "SET citus.enable_unsafe_triggers = on" \
+			-c "SELECT create_distributed_table('surveys_late', 'survey_id')" \
+			-c "INSERT INTO surveys_late SELECT g, timestamptz '2026-03-01 10:00+00' + g * interval '1 minute', 1 + g % 5, 'web' FROM generate_series(1, 50) g" \
+			-c "SELECT (csat.refresh()).full_rebuild" -c "SELECT (csat.refresh()).full_rebuild" \
+			-c "SELECT csat.map_source('surveys', 'surveys_late')" -c "SELECT (csat.refresh()).full_rebuild" \
+			-c "INSERT INTO surveys_late VALUES (51, '2026-03-05 10:00+00', 5, 'web')" \
+			-c "SELECT (r).full_rebuild || ' ' || (r).hours_touched FROM csat.refresh() r" \
+			-c "SELECT sum(responses) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>"$DIR/late.err" | grep -v '^$' | tr '\n' ' ')
+		echo "   mapped, then distributed: insert, refresh twice (full rebuild), map again, refresh, insert, refresh (full rebuild, hours), responses: $r"
+		[ "$r" = "t t t false 1 51 " ]
+		st=$?
+		[ $st = 0 ] || grep ERROR "$DIR/late.err"
+		record map/distributed-after-mapping $st
+		unmap "ARRAY['surveys']"
 	fi
 	if has_fn refresh && [ -n "$(q "$C" -c "SELECT to_regclass('csat.kpi_daily')")" ]; then
 		mapped_sources_vs_single_node
