@@ -255,6 +255,11 @@ CREATE TABLE a_other (order_id int, ordered_at timestamptz);
 CREATE TRIGGER fake AFTER INSERT ON a_other REFERENCING NEW TABLE AS csat_new
 	FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change('orders');
 SELECT pg_temp.try($$INSERT INTO a_other VALUES (1, now())$$);
+-- (nor with the arguments it has on a Citus distributed table, on a table not a shard)
+CREATE TABLE a_other_7 (order_id int, ordered_at timestamptz);
+CREATE TRIGGER fake AFTER INSERT ON a_other_7 REFERENCING NEW TABLE AS csat_new
+	FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change('orders', 'ordered_at', 'citus_changes_1');
+SELECT pg_temp.try($$INSERT INTO a_other_7 VALUES (1, now())$$);
 SELECT pg_temp.try($$INSERT INTO csat.changes VALUES ('orders', NULL)$$);
 SELECT pg_temp.try($$SELECT count(*) FROM csat.changes$$);
 RESET ROLE;
@@ -316,7 +321,7 @@ SET ROLE regress_csat_a;
 DROP TABLE a_orders2 CASCADE;
 RESET ROLE;
 SELECT count(*) AS sources, to_regclass('csat.orders') AS standard_view FROM csat.sources;
-DROP TABLE a_other, a_log;
+DROP TABLE a_other, a_other_7, a_log;
 DROP FUNCTION a_visible(int);
 DROP CAST (a_channel AS text);
 DROP FUNCTION a_channel_text(a_channel);

@@ -2,7 +2,8 @@
  * track.c: keeping csat's registry in step with the user's tables.
  *
  *   csat.track_change()   statement trigger on mapped tables: notes the UTC
- *                         hours a statement touched in csat.changes
+ *                         hours a statement touched in csat.changes (on the
+ *                         shards of a Citus distributed table: track_citus.c)
  *   csat.drop_cleanup()   sql_drop event trigger: forgets dropped tables
  *                         (their mappings, watches and breaches)
  *
@@ -13,6 +14,7 @@
  * fixed, schema-qualified statements.
  */
 #include "csat.h"
+#include "track.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -45,8 +47,8 @@ PG_FUNCTION_INFO_V1(csat_drop_cleanup);
 /* ---------------------------------------------------------------- change tracking */
 
 /* Distinct UTC hours of a timestamptz column of a transition table, in *hours. */
-static void
-collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber attnum,
+void
+csat_collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber attnum,
 			  TimestampTz **hours, int *n, int *cap)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -92,14 +94,29 @@ cmp_timestamptz(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Sort and deduplicate hours[0..n-1] in place; the number left.
+ */
+int
+csat_unique_hours(TimestampTz *hours, int n)
+{
+	int			m = 0;
+
+	qsort(hours, n, sizeof(TimestampTz), cmp_timestamptz);
+	for (int i = 0; i < n; i++)
+		if (m == 0 || hours[m - 1] != hours[i])
+			hours[m++] = hours[i];
+	return m;
+}
+
 /* note the hours (NULL: everything) of one kind in csat.changes */
-static void
-note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
+void
+csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 {
 	Oid			types[2] = {TEXTOID, TIMESTAMPTZARRAYOID};
 	Datum		args[2];
 	Datum	   *elems;
-	int			m = 0;
+	int			m;
 
 	args[0] = CStringGetTextDatum(kind);
 	if (everything)
@@ -111,10 +128,7 @@ note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 	}
 	if (n == 0)
 		return;
-	qsort(hours, n, sizeof(TimestampTz), cmp_timestamptz);
-	for (int i = 0; i < n; i++)
-		if (m == 0 || hours[m - 1] != hours[i])
-			hours[m++] = hours[i];
+	m = csat_unique_hours(hours, n);
 	elems = palloc(sizeof(Datum) * m);
 	for (int i = 0; i < m; i++)
 		elems[i] = TimestampTzGetDatum(hours[i]);
@@ -174,6 +188,12 @@ csat_track_change(PG_FUNCTION_ARGS)
 	nsp = csat_extension_schema(true);
 	if (!OidIsValid(nsp))
 		elog(ERROR, "extension csat is not installed");
+	/* a third argument: installed on a Citus distributed table (track_citus.c) */
+	if (td->tg_trigger->tgnargs >= 3)
+	{
+		csat_track_shard(td, nsp);
+		return PointerGetDatum(NULL);
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -187,6 +207,18 @@ csat_track_change(PG_FUNCTION_ARGS)
 									   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.sources failed");
+	if (SPI_processed == 0 && csat_is_citus_shard(rel))
+	{
+		/*
+		 * a mapped plain table distributed since: Citus copied this trigger
+		 * to its shards, where csat.sources does not name them.  Nothing is
+		 * lost: csat.refresh() rebuilds everything while a mapped Citus table
+		 * is not tracked on its shards (csat.map_source again tracks it).
+		 */
+		csat_switch_back(&sw);
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -206,7 +238,7 @@ csat_track_change(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev) || attnum == InvalidAttrNumber)
 	{
 		/* everything (a mapping gone stale since: the refresh will say so) */
-		note_hours(kind, NULL, 0, true);
+		csat_note_hours(kind, NULL, 0, true);
 	}
 	else
 	{
@@ -241,17 +273,17 @@ csat_track_change(PG_FUNCTION_ARGS)
 
 		hours = palloc(sizeof(TimestampTz) * cap);
 		if (td->tg_newtable)
-			collect_hours(td->tg_newtable, desc, attnum, &hours, &n, &cap);
+			csat_collect_hours(td->tg_newtable, desc, attnum, &hours, &n, &cap);
 		if (td->tg_oldtable)
-			collect_hours(td->tg_oldtable, desc, attnum, &hours, &n, &cap);
+			csat_collect_hours(td->tg_oldtable, desc, attnum, &hours, &n, &cap);
 		foreach(lc, extra)
 		{
 			if (td->tg_newtable)
-				collect_hours(td->tg_newtable, desc, lfirst_int(lc), &hours, &n, &cap);
+				csat_collect_hours(td->tg_newtable, desc, lfirst_int(lc), &hours, &n, &cap);
 			if (td->tg_oldtable)
-				collect_hours(td->tg_oldtable, desc, lfirst_int(lc), &hours, &n, &cap);
+				csat_collect_hours(td->tg_oldtable, desc, lfirst_int(lc), &hours, &n, &cap);
 		}
-		note_hours(kind, hours, n, false);
+		csat_note_hours(kind, hours, n, false);
 
 		/*
 		 * returns take their channel from their order: an order updated may
@@ -261,8 +293,8 @@ csat_track_change(PG_FUNCTION_ARGS)
 		if (TRIGGER_FIRED_BY_UPDATE(ev) && strcmp(kind, "orders") == 0)
 		{
 			n = 0;
-			collect_hours(td->tg_newtable, desc, attnum, &hours, &n, &cap);
-			note_hours("orders:returns", hours, n, false);
+			csat_collect_hours(td->tg_newtable, desc, attnum, &hours, &n, &cap);
+			csat_note_hours("orders:returns", hours, n, false);
 		}
 	}
 
@@ -372,7 +404,7 @@ csat_drop_cleanup(PG_FUNCTION_ARGS)
 			kinds = lappend(kinds, makeString(kind));
 	}
 	foreach(lc, kinds)
-		note_hours(strVal(lfirst(lc)), NULL, 0, true);
+		csat_note_hours(strVal(lfirst(lc)), NULL, 0, true);
 	csat_switch_back(&sw);
 
 	/* watches and breaches (family watch) belong to their own owner */

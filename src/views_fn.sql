@@ -151,7 +151,41 @@ BEGIN
 	RETURN sharded;
 END $$;
 COMMENT ON FUNCTION csat.citus_sharded(regclass) IS
-'internal: true for a Citus distributed or reference table (csat.map_source installs no change tracking on it; csat.refresh then rebuilds everything), false otherwise and without Citus';
+'internal: true for a Citus distributed or reference table (its rows are written through shards: csat.map_source tracks changes on the shards of a hash-distributed one, none on a reference table), false otherwise and without Citus';
+
+-- Change tracking on a Citus hash-distributed table (src/track_citus.c): the
+-- triggers fire on its shards and note the hours in the co-located shard of
+-- csat.citus_changes_<co-location id>, which csat.refresh() consumes.
+CREATE OR REPLACE FUNCTION csat.citus_track_setup(source regclass) RETURNS text
+AS 'MODULE_PATHNAME', 'csat_citus_track_setup' LANGUAGE C STRICT;
+COMMENT ON FUNCTION csat.citus_track_setup(regclass) IS
+'internal: for a Citus hash-distributed table, the name of the change table of its co-location group (csat.citus_changes_<co-location id>, a distributed table co-located with it, created as the owner of csat''s tables when missing); NULL for any other table; 42501 unless the caller owns the table';
+
+CREATE OR REPLACE FUNCTION csat.citus_track_cleanup() RETURNS bigint
+AS 'MODULE_PATHNAME', 'csat_citus_track_cleanup' LANGUAGE C;
+COMMENT ON FUNCTION csat.citus_track_cleanup() IS
+'internal: drops the change tables csat.citus_changes_<co-location id> of Citus co-location groups no mapped table is in any more (as the owner of csat''s tables; called by csat.unmap_source); returns how many were dropped (0 without Citus)';
+
+CREATE OR REPLACE FUNCTION csat.citus_tracked(source regclass, kind text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	tracked boolean := false;
+BEGIN
+	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		-- its insert trigger names the change table of its current co-location group,
+		-- and that table is in the group
+		EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition p'
+				' JOIN pg_trigger tg ON tg.tgrelid = p.logicalrelid AND tg.tgname = ''csat_track_'' || $2 || ''_ins'''
+				'  AND tg.tgnargs >= 3 AND split_part(encode(tg.tgargs, ''escape''), ''\000'', 3) = ''citus_changes_'' || p.colocationid'
+				' JOIN pg_dist_partition pc ON pc.colocationid = p.colocationid'
+				'  AND pc.logicalrelid = to_regclass(''csat.citus_changes_'' || p.colocationid)'
+				' WHERE p.logicalrelid = $1 AND p.partmethod = ''h'')'
+		   INTO tracked USING source, kind;
+	END IF;
+	RETURN tracked;
+END $$;
+COMMENT ON FUNCTION csat.citus_tracked(regclass, text) IS
+'internal: true when a Citus hash-distributed table mapped as kind has csat''s change tracking on its shards (installed by csat.map_source after it was distributed, and still in its co-location group); csat.refresh() rebuilds everything while a mapped Citus table is not tracked';
 
 CREATE OR REPLACE FUNCTION csat.map_source(kind text, source regclass, columns jsonb DEFAULT '{}')
 RETURNS void
@@ -166,6 +200,9 @@ DECLARE
 	rel record;
 	allowed text;
 	trig text;
+	sharded boolean;
+	unsafe text;
+	changes text;
 BEGIN
 	IF kind IS NULL OR source IS NULL THEN
 		RAISE EXCEPTION 'kind and source must not be null' USING ERRCODE = '22004';
@@ -241,16 +278,45 @@ BEGIN
 
 	-- change tracking: one statement trigger per event (transition tables need that)
 	trig := 'csat_track_' OPERATOR(pg_catalog.||) kind;
+	-- on a Citus distributed or reference table, Citus refuses triggers unless asked
+	sharded := csat.citus_sharded(source);
+	IF sharded THEN
+		unsafe := pg_catalog.current_setting('citus.enable_unsafe_triggers', true);
+		PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	END IF;
 	FOR k IN SELECT tg.tgname FROM pg_catalog.pg_trigger tg
 			  WHERE tg.tgrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
 				AND tg.tgname::pg_catalog.text OPERATOR(pg_catalog.~~) (trig OPERATOR(pg_catalog.||) '\_%') LOOP
 		EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', k, source);
 	END LOOP;
-	-- but none on a Citus distributed or reference table: its triggers would fire on the
-	-- workers' shards and note the changes there, where csat.refresh() never looks (it
-	-- rebuilds everything while such a table is mapped)
-	IF NOT csat.citus_sharded(source) THEN
-		col := resolved OPERATOR(pg_catalog.->>) csat.period_column(kind);
+	-- On a Citus hash-distributed table the triggers fire on its shards, on the nodes
+	-- holding them: they note the hours in the co-located shard of the change table of
+	-- its co-location group (arguments: kind, period column, that table, then every
+	-- other timestamptz column of the mapping, since the KPI catalogue that says which
+	-- of them place rows is not on the workers).  None on a reference table: csat.refresh()
+	-- rebuilds everything while one is mapped.
+	col := resolved OPERATOR(pg_catalog.->>) csat.period_column(kind);
+	IF sharded THEN
+		changes := csat.citus_track_setup(source);
+		IF changes IS NOT NULL THEN
+			SELECT pg_catalog.format('%L, %L, %L', map_source.kind, col, changes) OPERATOR(pg_catalog.||)
+				   coalesce(pg_catalog.string_agg(pg_catalog.format(', %L', e.value), '' ORDER BY sc.ord), '')
+			  INTO changes
+			  FROM pg_catalog.jsonb_each_text(resolved) e
+			  JOIN csat.standard_columns() sc ON sc.kind OPERATOR(pg_catalog.=) map_source.kind
+				   AND sc.name OPERATOR(pg_catalog.=) e.key AND sc.class OPERATOR(pg_catalog.=) 'ts'
+			 WHERE e.value OPERATOR(pg_catalog.<>) col;
+			EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
+						   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%s)', trig OPERATOR(pg_catalog.||) '_ins', source, changes);
+			EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
+						   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%s)', trig OPERATOR(pg_catalog.||) '_upd', source, changes);
+			EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS csat_old'
+						   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%s)', trig OPERATOR(pg_catalog.||) '_del', source, changes);
+			EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER TRUNCATE ON %s'
+						   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%s)', trig OPERATOR(pg_catalog.||) '_trunc', source, changes);
+		END IF;
+		PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', coalesce(unsafe, 'off'), true);
+	ELSE
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS csat_new'
 					   ' FOR EACH STATEMENT EXECUTE FUNCTION csat.track_change(%L, %L)', trig OPERATOR(pg_catalog.||) '_ins', source, kind, col);
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS csat_old NEW TABLE AS csat_new'
@@ -265,7 +331,7 @@ BEGIN
 	PERFORM csat.check_kpis(kind);
 END $$;
 COMMENT ON FUNCTION csat.map_source(text, regclass, jsonb) IS
-'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (none on a Citus distributed or reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
+'maps a user table to a source kind (orders, tickets, surveys, returns): columns maps standard names to the table''s own ({"opened_at": "created"}; unmapped standard names map to same-named columns, optional ones may be absent); validates names and types (42703 unknown column, 42804 wrong type, 22023 unknown kind or standard name, 42809 not a table, 42501 not owner), records the mapping, (re)creates the standard view csat.<kind> and installs the change-tracking triggers (on a Citus hash-distributed table they fire on its shards and note changes in csat.citus_changes_<co-location id>; none on a Citus reference table: csat.refresh() then rebuilds everything); mapping the same table again replaces its mapping';
 
 CREATE OR REPLACE FUNCTION csat.unmap_source(kind text, source regclass DEFAULT NULL)
 RETURNS bigint
@@ -274,6 +340,8 @@ DECLARE
 	r record;
 	n bigint := 0;
 	t text;
+	unsafe text := pg_catalog.current_setting('citus.enable_unsafe_triggers', true);
+	mode text := pg_catalog.current_setting('citus.multi_shard_modify_mode', true);
 BEGIN
 	IF kind IS NULL OR kind NOT IN ('orders', 'tickets', 'surveys', 'returns') THEN
 		RAISE EXCEPTION 'unknown source kind "%"', kind USING ERRCODE = '22023',
@@ -283,6 +351,13 @@ BEGIN
 			  WHERE s.kind = unmap_source.kind AND (unmap_source.source IS NULL OR s.source = unmap_source.source)
 			  RETURNING s.source LOOP
 		n := n + 1;
+		-- (Citus refuses to drop a trigger of a distributed or reference table unless asked,
+		-- and to replace the standard view, a distributed view, after dropping them in
+		-- parallel over the shards)
+		IF csat.citus_sharded(r.source) THEN
+			PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+			PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+		END IF;
 		FOR t IN SELECT tg.tgname FROM pg_trigger tg
 				  WHERE tg.tgrelid = r.source AND tg.tgname LIKE 'csat\_track\_' || kind || '\_%' LOOP
 			EXECUTE format('DROP TRIGGER %I ON %s', t, r.source);
@@ -292,11 +367,17 @@ BEGIN
 		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
 	END IF;
 	PERFORM csat.build_standard_view(kind);
+	IF unsafe IS NOT NULL THEN
+		-- and the change tables no mapped distributed table needs any more
+		PERFORM csat.citus_track_cleanup();
+		PERFORM set_config('citus.enable_unsafe_triggers', unsafe, true);
+		PERFORM set_config('citus.multi_shard_modify_mode', mode, true);
+	END IF;
 	INSERT INTO csat.changes (kind, hour) VALUES (kind, NULL);
 	RETURN n;
 END $$;
 COMMENT ON FUNCTION csat.unmap_source(text, regclass) IS
-'removes the mapping of one table (or, with source NULL, of every table) of a kind, drops its change-tracking triggers and rebuilds (or drops) the standard view; returns how many mappings were removed; 42704 if the given table is not mapped';
+'removes the mapping of one table (or, with source NULL, of every table) of a kind, drops its change-tracking triggers (and, on Citus, the change tables no mapped distributed table needs any more) and rebuilds (or drops) the standard view; returns how many mappings were removed; 42704 if the given table is not mapped';
 
 -- ---------------------------------------------------------------- refresh
 -- The measures of the rollup tables, in table order, and per kind the expression
@@ -657,6 +738,11 @@ DECLARE
 	dlo timestamptz[];
 	dhi timestamptz[];
 	at timestamptz := coalesce(as_of, pg_catalog.now());
+	ct name;
+	c_all boolean;
+	c_hours timestamptz[];
+	c_order timestamptz[];
+	c_ticket timestamptz[];
 BEGIN
 	IF NOT pg_catalog.isfinite(at) THEN
 		RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = '22023', DETAIL = pg_catalog.format('Got %s.', at);
@@ -676,10 +762,30 @@ BEGIN
 		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) 'orders:returns'),
 		   pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) 'tickets')
 	  INTO rebuild, utc_hours, order_hours, ticket_hours FROM d;
-	-- a Citus distributed or reference source has no change tracking (csat.map_source
-	-- installs none): rebuild everything while one is mapped
-	IF NOT rebuild AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		rebuild := EXISTS (SELECT FROM csat.sources s WHERE csat.citus_sharded(s.source));
+	-- and the hours noted on the shards of Citus distributed sources, consumed by a
+	-- distributed DELETE in this transaction: if the refresh fails, they come back
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		FOR ct IN SELECT c.relname FROM pg_catalog.pg_class c
+				   WHERE c.relnamespace OPERATOR(pg_catalog.=) 'csat'::pg_catalog.regnamespace
+					 AND c.relname OPERATOR(pg_catalog.~~) 'citus\_changes\_%' AND c.relkind OPERATOR(pg_catalog.=) 'r' LOOP
+			EXECUTE pg_catalog.format('WITH d AS (DELETE FROM csat.%I RETURNING kind, hour)'
+					' SELECT coalesce(pg_catalog.bool_or(d.hour IS NULL), false),'
+					' pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL),'
+					' pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) ''orders:returns''),'
+					' pg_catalog.array_agg(DISTINCT d.hour) FILTER (WHERE d.hour IS NOT NULL AND d.kind OPERATOR(pg_catalog.=) ''tickets'')'
+					' FROM d', ct)
+			   INTO c_all, c_hours, c_order, c_ticket;
+			rebuild := rebuild OR c_all;
+			utc_hours := utc_hours OPERATOR(pg_catalog.||) c_hours;
+			order_hours := order_hours OPERATOR(pg_catalog.||) c_order;
+			ticket_hours := ticket_hours OPERATOR(pg_catalog.||) c_ticket;
+		END LOOP;
+		-- a Citus source without that tracking (a reference table, a table distributed
+		-- after it was mapped, or moved to another co-location group): rebuild everything
+		IF NOT rebuild THEN
+			rebuild := EXISTS (SELECT FROM csat.sources s WHERE csat.citus_sharded(s.source)
+								 AND NOT csat.citus_tracked(s.source, s.kind));
+		END IF;
 	END IF;
 	-- returns take channel and segment from their order: an order updated in these
 	-- hours moves its returns' hours too (an order deleted with returns left behind,
@@ -778,7 +884,7 @@ BEGIN
 	RETURN res;
 END $$;
 COMMENT ON FUNCTION csat.refresh(boolean, timestamptz) IS
-'brings csat.rollup_hourly/daily and the KPI rollups csat.kpi_rollup_hourly/daily up to date as of as_of (default now(): open items, overdue ones and shares that read as_of are judged at that time; the periods still holding items whose state changes with time are recomputed by every run, so an incremental run equals a full one at the same as_of): recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers, or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus distributed or reference table is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+'brings csat.rollup_hourly/daily and the KPI rollups csat.kpi_rollup_hourly/daily up to date as of as_of (default now(): open items, overdue ones and shares that read as_of are judged at that time; the periods still holding items whose state changes with time are recomputed by every run, so an incremental run equals a full one at the same as_of): recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers (on the shards of Citus hash-distributed tables too: their notes are consumed inside this transaction), or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus reference table, or a Citus table distributed after it was mapped, is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
 
 -- ---------------------------------------------------------------- scheduling

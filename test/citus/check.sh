@@ -394,9 +394,11 @@ fi
 # orders) twice: as four distributed tables mapped on the coordinator, and as
 # plain tables in a second database of the coordinator (csat_single, csat only).
 # Same rules and settings (a half-hour time zone, a baseline); csat.refresh(true),
-# then writes of every kind and csat.refresh() (a full rebuild on the cluster, an
-# incremental one on the single node); every KPI view must agree (exactly; floats
-# to 1e-12, relative to the value, absolute below 1).
+# then writes of every kind and csat.refresh() (incremental on both: on the cluster
+# the hours are noted on the shards, in csat.citus_changes_<co-location id>); every
+# KPI view must agree (exactly; floats to 1e-12, relative to the value, absolute
+# below 1).  A refresh rolled back must leave the notes; then csat.refresh(true) on
+# the cluster must equal its incremental result, and both timings are printed.
 SCALE=${CSAT_CITUS_SCALE:-0.05}
 qd() { q "$C" "$@"; }
 qs() { "$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d csat_single -qAtX -v ON_ERROR_STOP=1 -F '|' "$@"; }
@@ -405,8 +407,14 @@ same_rows() {
 	local name=$1 sql=$2 cols=${3:-}
 	q "$C" -c "$sql" >"$DIR/d.out" 2>"$DIR/d.err" || { head -3 "$DIR/d.err"; record "$name" 1; return; }
 	qs -c "$sql" >"$DIR/l.out" 2>"$DIR/l.err" || { head -3 "$DIR/l.err"; record "$name" 1; return; }
-	if [ -s "$DIR/l.out" ] && [ "$(wc -l <"$DIR/d.out")" = "$(wc -l <"$DIR/l.out")" ] &&
-		paste -d'#' "$DIR/d.out" "$DIR/l.out" | awk -v cols="$cols" '
+	same_files "$name" "$DIR/d.out" "$DIR/l.out" "$cols" "distributed" "single node"
+}
+# same_files NAME FILE1 FILE2 COLUMN-NAMES LABEL1 LABEL2: the same rows, floats to 1e-12
+same_files() {
+	local name=$1 cols=$4
+	cp "$2" "$DIR/d.cmp"; cp "$3" "$DIR/l.cmp"
+	if [ -s "$DIR/l.cmp" ] && [ "$(wc -l <"$DIR/d.cmp")" = "$(wc -l <"$DIR/l.cmp")" ] &&
+		paste -d'#' "$DIR/d.cmp" "$DIR/l.cmp" | awk -v cols="$cols" '
 		BEGIN { split(cols, cn, " ") }
 		function num(x) { return x ~ /^-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$/ }
 		{
@@ -433,7 +441,7 @@ same_rows() {
 		}'; then
 		record "$name" 0
 	else
-		echo "   distributed ($(wc -l <"$DIR/d.out") rows) vs single node ($(wc -l <"$DIR/l.out") rows) differ"
+		echo "   $5 ($(wc -l <"$DIR/d.cmp") rows) vs $6 ($(wc -l <"$DIR/l.cmp") rows) differ"
 		record "$name" 1
 	fi
 }
@@ -500,9 +508,9 @@ INSERT INTO shop.tickets
 SELECT 90000000 + g, 90000000 + g, ts, ts + (g % 900) * interval '1 second', CASE WHEN g % 3 = 0 THEN ts + interval '5 hours' END,
        g % 5 = 0, (ARRAY['chat', 'email', 'phone'])[1 + g % 3], 'normal', CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'regular' END
   FROM generate_series(1, 300) g, LATERAL (SELECT timestamptz '2026-11-17 00:00+00' + g * interval '13 minutes') t(ts);
-INSERT INTO shop.surveys
+INSERT INTO shop.surveys (id, answered_at, score, scale_max, weight, dimension, channel, segment, order_id, invited_at)
 SELECT 90000000 + g, ts, CASE WHEN g % 3 = 0 THEN g % 11 ELSE 1 + g % 5 END, CASE WHEN g % 3 = 0 THEN 10 ELSE 5 END,
-       0.3, 'service', 'chat', 'regular', NULL
+       0.3, 'service', 'chat', 'regular', NULL, ts - interval '2 hours'
   FROM generate_series(1, 300) g, LATERAL (SELECT timestamptz '2026-11-18 00:00+00' + g * interval '11 minutes') t(ts);
 INSERT INTO shop.returns
 SELECT 90000000 + g, 90000000 + g, ts, CASE WHEN g % 2 = 0 THEN ts + interval '2 days' END, 'late'
@@ -513,15 +521,43 @@ DELETE FROM shop.surveys WHERE answered_at >= '2026-11-15' AND id % 7 = 0;
 SQL
 	done
 	record mapped/writes "$ok"
-	echo "   after the writes, csat.changes rows per node (distributed):$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done); single node: $(qs -c 'SELECT count(*) FROM csat.changes')"
-	# csat.map_source put no triggers on the distributed tables: csat.refresh() rebuilds everything
+	# the triggers csat.map_source put on the distributed tables fired on their shards and
+	# noted the hours in the co-located shards of csat.citus_changes_<co-location id>
+	local notes n1 n2 t_inc t_full v
+	notes="SELECT coalesce(sum((xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM csat.%I', c.relname), false, true, '')))[1]::text::bigint), 0)
+	         FROM pg_class c WHERE c.relnamespace = 'csat'::regnamespace AND c.relname LIKE 'citus\_changes\_%' AND c.relkind = 'r'"
+	n1=$(q "$C" -c "$notes" 2>&1 | head -1)
+	echo "   after the writes, change notes: distributed: csat.changes per node:$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done), csat.citus_changes_*: $n1 rows ($(q "$C" -c "SELECT string_agg(c.relname || ' in ' || (SELECT count(*) FROM citus_shards s WHERE s.table_name = c.oid) || ' shards', ', ') FROM pg_class c WHERE c.relnamespace = 'csat'::regnamespace AND c.relname LIKE 'citus\_changes\_%' AND c.relkind = 'r'")); single node: $(qs -c 'SELECT count(*) FROM csat.changes')"
+	# a refresh that fails (rolled back) consumes nothing
+	q "$C" -c 'BEGIN' -c 'SELECT csat.refresh() IS NULL' -c 'ROLLBACK' >/dev/null 2>&1
+	n2=$(q "$C" -c "$notes" 2>&1 | head -1)
+	echo "   change notes after a refresh rolled back: $n2 (before: $n1)"
+	[ "$n1" -gt 0 ] 2>/dev/null && [ "$n1" = "$n2" ]
+	record mapped/rolled-back-refresh-keeps-notes $?
+	# an incremental refresh on both
 	for db in qd qs; do
 		r=$($db -c 'SELECT round(duration_s::numeric, 2) || $$ s, $$ || hours_touched || $$ hours, full rebuild: $$ || full_rebuild FROM csat.refresh()' 2>&1 | head -3)
 		echo "   csat.refresh() ($([ $db = qd ] && echo distributed || echo single node)): $r"
-		case $db/$r in *ERROR*) st=1 ;; qd/*'full rebuild: true') st=0 ;; qs/*'full rebuild: false') st=0 ;; *) st=1 ;; esac
+		[ $db = qd ] && t_inc=$(echo "$r" | sed -n 's/^\([0-9.]*\) s.*/\1/p')
+		case $r in *ERROR*) st=1 ;; *'full rebuild: false') st=0 ;; *) st=1 ;; esac
 		record "mapped/refresh-after-writes/$db" $st
 	done
+	n2=$(q "$C" -c "$notes" 2>&1 | head -1)
+	[ "$n2" = 0 ]
+	record mapped/refresh-consumed-notes $?
 	kpi_views_equal after-writes
+	# incremental == full on the cluster itself, and what each costs there
+	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly; do
+		q "$C" -c "SELECT * FROM csat.$v ORDER BY period_start, channel, segment" >"$DIR/inc.$v" 2>&1
+	done
+	r=$(q "$C" -c 'SELECT round(duration_s::numeric, 2) || $$ s, $$ || hours_touched || $$ hours$$ FROM csat.refresh(true)' 2>&1 | head -3)
+	t_full=$(echo "$r" | sed -n 's/^\([0-9.]*\) s.*/\1/p')
+	echo "   csat.refresh(true) (distributed) after it: $r; incremental/full: $(awk -v i="$t_inc" -v f="$t_full" 'BEGIN { if (f > 0) printf("%.1f %%", 100 * i / f); else print "?" }')"
+	for v in kpi_hourly kpi_daily kpi_weekly kpi_monthly; do
+		q "$C" -c "SELECT * FROM csat.$v ORDER BY period_start, channel, segment" >"$DIR/full.$v" 2>&1
+		same_files "mapped/incremental-equals-full/$v" "$DIR/inc.$v" "$DIR/full.$v" \
+			"$(q "$C" -c "SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'csat.$v'::regclass AND attnum > 0")" incremental full
+	done
 	unmap "ARRAY['orders', 'tickets', 'surveys', 'returns']"
 }
 # unmap KINDS-ARRAY: csat.unmap_source, retried in sequential mode when Citus asks for it
@@ -640,18 +676,52 @@ SQL
 		echo "   csat.map_source on a distributed table (citus.enable_unsafe_triggers = $unsafe): ${r:-ok}"
 		case $r in ERROR*) ;; *) break ;; esac
 	done
+	[ "$unsafe" = off ] && [ "$(q "$C" -c "SELECT csat.citus_tracked('surveys', 'surveys')")" = t ]
+	record map/distributed-tracked-without-setting $?
 	if [ -z "$r" ] || [ "${r#ERROR}" = "$r" ]; then
+		q "$C" -c 'SELECT csat.refresh() IS NULL' >/dev/null
 		r=$(q "$C" -c "INSERT INTO surveys SELECT g, timestamptz '2026-03-01 10:00+00' + g * interval '1 minute', 1 + g % 5, 'web' FROM generate_series(1, 500) g" 2>&1 | head -1)
-		echo "   insert 500 rows: ${r:-ok}; csat.changes rows per node:$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done)"
+		echo "   insert 500 rows: ${r:-ok}; csat.changes rows per node:$(for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c 'SELECT count(*) FROM csat.changes' 2>&1 | head -1)"; done); hours noted on the shards: $(q "$C" -c "SELECT count(DISTINCT hour) FROM csat.citus_changes_$(q "$C" -c "SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'surveys'::regclass")" 2>&1 | head -1)"
 		q "${PORTS[1]}" -c "SET citus.override_table_visibility = off" -c "SELECT tgrelid::regclass, tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'surveys\_%' AND NOT tgisinternal LIMIT 4" | sed 's/^/   worker1 shard trigger: /'
 		echo "   csat.surveys view rows: $(q "$C" -c 'SELECT count(*) FROM csat.surveys' 2>&1 | head -1)"
 		if has_fn refresh; then
 			# 500 CSAT answers (scale 5, scores 1..5 evenly): 200 satisfied (4, 5)
-			r=$(q "$C" -c 'SELECT csat.refresh() IS NOT NULL' -c "SELECT sum(responses) || ' ' || sum(satisfied) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>&1 | tail -1)
-			echo "   csat.refresh(), then responses and satisfied over the 'all' rows: ${r:0:160}"
-			[ "$r" = "500 200" ]
+			r=$(q "$C" -c 'SELECT full_rebuild || $$ $$ || hours_touched FROM csat.refresh()' -c "SELECT sum(responses) || ' ' || sum(satisfied) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>&1 | tr '\n' ' ')
+			echo "   csat.refresh() (full rebuild, hours), then responses and satisfied over the 'all' rows: ${r:0:160}"
+			# incremental: the 9 hours the 500 answers fall in
+			[ "$r" = "false 9 500 200 " ]
 			record refresh/small-distributed-source $?
+			# written directly on a worker (its shell table routes to the shards) and by
+			# COPY through the coordinator: tracked the same way (hours 18-20 of March 2,
+			# 10 of March 3)
+			q "${PORTS[1]}" -c "INSERT INTO surveys SELECT g, timestamptz '2026-03-02 10:00+00' + g * interval '1 minute', 5, 'web' FROM generate_series(501, 600) g" >/dev/null
+			q "$C" -c "COPY surveys FROM STDIN (FORMAT csv)" < <(for i in $(seq 601 700); do echo "$i,2026-03-03 10:30:00+00,1,app"; done) >/dev/null
+			r=$(q "$C" -c 'SELECT full_rebuild || $$ $$ || hours_touched FROM csat.refresh()' -c "SELECT sum(responses) || ' ' || sum(satisfied) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>&1 | tr '\n' ' ')
+			echo "   100 rows inserted on worker1, 100 copied through the coordinator; csat.refresh() (full rebuild, hours), responses, satisfied: ${r:0:160}"
+			[ "$r" = "false 4 700 300 " ]
+			record refresh/worker-and-copy-writes-tracked $?
 		fi
+		unmap "ARRAY['surveys']"
+		r=$(q "$C" -c "SELECT count(*) FROM pg_class WHERE relnamespace = 'csat'::regnamespace AND relname LIKE 'citus\_changes\_%'")
+		echo "   change tables left after csat.unmap_source: $r"
+		[ "$r" = 0 ]
+		record map/unmap-drops-change-tables $?
+		# mapped as a plain table, then distributed (Citus copies the plain triggers to
+		# the shards): writes still work, refresh rebuilds until csat.map_source again
+		r=$(q "$C" -c "CREATE TABLE surveys_late (survey_id bigint, answered_at timestamptz NOT NULL, score int NOT NULL, channel text)" \
+			-c "SELECT csat.map_source('surveys', 'surveys_late')" -c "SET citus.enable_unsafe_triggers = on" \
+			-c "SELECT create_distributed_table('surveys_late', 'survey_id')" \
+			-c "INSERT INTO surveys_late SELECT g, timestamptz '2026-03-01 10:00+00' + g * interval '1 minute', 1 + g % 5, 'web' FROM generate_series(1, 50) g" \
+			-c "SELECT (csat.refresh()).full_rebuild" -c "SELECT (csat.refresh()).full_rebuild" \
+			-c "SELECT csat.map_source('surveys', 'surveys_late')" -c "SELECT (csat.refresh()).full_rebuild" \
+			-c "INSERT INTO surveys_late VALUES (51, '2026-03-05 10:00+00', 5, 'web')" \
+			-c "SELECT (r).full_rebuild || ' ' || (r).hours_touched FROM csat.refresh() r" \
+			-c "SELECT sum(responses) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>"$DIR/late.err" | grep -v '^$' | tr '\n' ' ')
+		echo "   mapped, then distributed: insert, refresh twice (full rebuild), map again, refresh, insert, refresh (full rebuild, hours), responses: $r"
+		[ "$r" = "t t t false 1 51 " ]
+		st=$?
+		[ $st = 0 ] || grep ERROR "$DIR/late.err"
+		record map/distributed-after-mapping $st
 		unmap "ARRAY['surveys']"
 	fi
 	if has_fn refresh && [ -n "$(q "$C" -c "SELECT to_regclass('csat.kpi_daily')")" ]; then

@@ -1,0 +1,21 @@
+/*
+ * track.h: change tracking shared by track.c (plain tables) and track_citus.c
+ * (the shards of Citus distributed tables).
+ */
+#ifndef CSAT_TRACK_H
+#define CSAT_TRACK_H
+#include "commands/trigger.h"
+#include "utils/tuplestore.h"
+
+/* distinct UTC hours of a timestamptz column of a transition table, appended to *hours */
+extern void csat_collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber attnum,
+							   TimestampTz **hours, int *n, int *cap);
+/* sort and deduplicate hours[0..n-1] in place; returns how many are left */
+extern int	csat_unique_hours(TimestampTz *hours, int n);
+/* note hours (everything: a NULL hour) of a kind in the local csat.changes (inside SPI) */
+extern void csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything);
+/* is rel a shard of a Citus table (on this node's metadata)? false without Citus */
+extern bool csat_is_citus_shard(Relation rel);
+/* csat.track_change() on a shard of a Citus distributed table */
+extern void csat_track_shard(TriggerData *td, Oid nsp);
+#endif							/* CSAT_TRACK_H */
