@@ -39,6 +39,25 @@ SELECT pg_catalog.format('%s %s%s%s %s %s %s (%s, n = %s)', scope, kpi,
 $$;
 COMMENT ON FUNCTION csat.alert_summary(text, text, text, text, csat.rules, csat.level, float8, float8, bigint, float8) IS 'internal: the one-line summary of an alert (csat.alerts.summary): scope, KPI, the figure the rule judges, the threshold passed, the deciding end of the interval at the confidence it was judged at, and n';
 
+-- The figures of one key of csat.kpi_levels as they are now (value, the bound
+-- its rule judged, the items it counted): csat.alert_step's lookup for an open
+-- alert that a refresh did not raise again.  A function, so that the view is
+-- planned only when an alert needs it, and looked up per key with the key's
+-- values in every branch of csat.kpi_states (in a join the hours' totals were
+-- aggregated over the whole history first: 47 s at scale 1).
+CREATE OR REPLACE FUNCTION csat.alert_figures(grain text, period_start timestamptz, day date, kpi text,
+											  channel text, segment text, breakdown text)
+RETURNS TABLE (value float8, bound float8, n bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+SELECT l.value, l.bound, l.judged_n FROM csat.kpi_levels l
+ WHERE l.grain OPERATOR(pg_catalog.=) alert_figures.grain AND l.period_start OPERATOR(pg_catalog.=) alert_figures.period_start
+   AND l.day OPERATOR(pg_catalog.=) alert_figures.day AND l.kpi OPERATOR(pg_catalog.=) alert_figures.kpi
+   AND l.channel IS NOT DISTINCT FROM alert_figures.channel AND l.segment IS NOT DISTINCT FROM alert_figures.segment
+   AND l.breakdown IS NOT DISTINCT FROM alert_figures.breakdown
+$$;
+COMMENT ON FUNCTION csat.alert_figures(text, timestamptz, date, text, text, text, text) IS
+'internal: the current figures (value, the bound its rule judged, n) of one key of csat.kpi_levels, for csat.alert_step''s open alerts not raised again';
+
 -- The rows at warning or above of the change rules (compare set) among the
 -- periods (grain, start) g/ps of the KPIs kpis, from csat.kpi_values, with the
 -- figure the rule judges (the change) and the confidence of the period's look.
@@ -185,17 +204,12 @@ BEGIN
 		  LEFT JOIN judged c ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
 			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
 			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
-		  LEFT JOIN LATERAL (SELECT l.value, l.bound, l.judged_n AS n FROM csat.kpi_levels l
-							  -- (the gate here too: a one-time filter skips the lookup of raised keys)
-							  WHERE c.rule IS NULL
-								AND l.grain OPERATOR(pg_catalog.=) a.grain AND l.period_start OPERATOR(pg_catalog.=) a.period_start
-								AND l.day OPERATOR(pg_catalog.=) (a.period_start AT TIME ZONE tz)::date
-								AND l.kpi OPERATOR(pg_catalog.=) a.kpi AND l.channel IS NOT DISTINCT FROM a.channel
-								AND l.segment IS NOT DISTINCT FROM a.segment AND l.breakdown IS NOT DISTINCT FROM a.breakdown
-							  -- (OFFSET 0 keeps this a lookup per alert: pulled up into a join, the
-							  -- hours' totals of csat.kpi_states were aggregated over the whole
-							  -- history, 47 s at scale 1, before the alert's key was applied)
-							  OFFSET 0) cur
+		  -- (a function, so that csat.kpi_levels is planned only when some alert needs it;
+		  -- the gate, a one-time filter, skips the lookup of raised keys)
+		  LEFT JOIN LATERAL (SELECT f.value, f.bound, f.n
+							   FROM csat.alert_figures(a.grain, a.period_start, (a.period_start AT TIME ZONE tz)::date, a.kpi,
+													   a.channel, a.segment, a.breakdown) f
+							  WHERE c.rule IS NULL) cur
 			   ON c.rule IS NULL
 		 WHERE a.resolved_at IS NULL
 		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
