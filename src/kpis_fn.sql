@@ -901,10 +901,11 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
 					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
-  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
+  -- (the test inside: a one-time filter, so other rows skip the lookup)
+  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE d.measure = 'duration' AND d.target IS NULL
+						AND x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
 						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
-					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr
-	   ON d.measure = 'duration' AND d.target IS NULL
+					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr ON true
   -- the figure the rule judges with its interval at the rule's confidence
   -- ({value, low, high}, csat.kpi_bounds; NULL confidence: the raw figure); the
   -- weighted_mean index over dimensions has no interval
