@@ -95,18 +95,24 @@ cmp_timestamptz(const void *a, const void *b)
 }
 
 /*
- * Sort and deduplicate hours[0..n-1] in place; the number left.
+ * The distinct hours of hours[0..n-1] (sorted in place) as a timestamptz[]
+ * datum: what both change tables are given.
  */
-int
-csat_unique_hours(TimestampTz *hours, int n)
+Datum
+csat_hours_array(TimestampTz *hours, int n)
 {
 	int			m = 0;
+	Datum	   *elems;
 
 	qsort(hours, n, sizeof(TimestampTz), cmp_timestamptz);
 	for (int i = 0; i < n; i++)
 		if (m == 0 || hours[m - 1] != hours[i])
 			hours[m++] = hours[i];
-	return m;
+	elems = palloc(sizeof(Datum) * m);
+	for (int i = 0; i < m; i++)
+		elems[i] = TimestampTzGetDatum(hours[i]);
+	return PointerGetDatum(construct_array(elems, m, TIMESTAMPTZOID,
+										   sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 /* note the hours (NULL: everything) of one kind in csat.changes */
@@ -115,8 +121,6 @@ csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 {
 	Oid			types[2] = {TEXTOID, TIMESTAMPTZARRAYOID};
 	Datum		args[2];
-	Datum	   *elems;
-	int			m;
 
 	args[0] = CStringGetTextDatum(kind);
 	if (everything)
@@ -128,12 +132,7 @@ csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything)
 	}
 	if (n == 0)
 		return;
-	m = csat_unique_hours(hours, n);
-	elems = palloc(sizeof(Datum) * m);
-	for (int i = 0; i < m; i++)
-		elems[i] = TimestampTzGetDatum(hours[i]);
-	args[1] = PointerGetDatum(construct_array(elems, m, TIMESTAMPTZOID,
-											  sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[1] = csat_hours_array(hours, n);
 	if (SPI_execute_with_args(csat_sql("INSERT INTO @extschema@.changes (kind, hour)"
 									   " SELECT $1, h.h FROM pg_catalog.unnest($2) AS h(h)"
 									   " WHERE NOT EXISTS (SELECT FROM @extschema@.changes c"

@@ -10,8 +10,8 @@
 /* distinct UTC hours of a timestamptz column of a transition table, appended to *hours */
 extern void csat_collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber attnum,
 							   TimestampTz **hours, int *n, int *cap);
-/* sort and deduplicate hours[0..n-1] in place; returns how many are left */
-extern int	csat_unique_hours(TimestampTz *hours, int n);
+/* the distinct hours of hours[0..n-1] (sorted in place) as a timestamptz[] datum */
+extern Datum csat_hours_array(TimestampTz *hours, int n);
 /* note hours (everything: a NULL hour) of a kind in the local csat.changes (inside SPI) */
 extern void csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything);
 /* is rel a shard of a Citus table (on this node's metadata)? false without Citus */

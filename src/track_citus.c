@@ -27,7 +27,6 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -113,8 +112,6 @@ note_shard(const char *target, Oid keytype, Datum key, bool keynull, const char 
 	Oid			types[3] = {keytype, TEXTOID, TIMESTAMPTZARRAYOID};
 	Datum		args[3];
 	char		nulls[3] = {keynull ? 'n' : ' ', ' ', ' '};
-	Datum	   *elems;
-	int			m;
 
 	args[0] = key;
 	args[1] = CStringGetTextDatum(kind);
@@ -127,12 +124,7 @@ note_shard(const char *target, Oid keytype, Datum key, bool keynull, const char 
 	}
 	if (n == 0)
 		return;
-	m = csat_unique_hours(hours, n);
-	elems = palloc(sizeof(Datum) * m);
-	for (int i = 0; i < m; i++)
-		elems[i] = TimestampTzGetDatum(hours[i]);
-	args[2] = PointerGetDatum(construct_array(elems, m, TIMESTAMPTZOID,
-											  sizeof(TimestampTz), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[2] = csat_hours_array(hours, n);
 	if (SPI_execute_with_args(psprintf("INSERT INTO %1$s (key, kind, hour)"
 									   " SELECT $1, $2, h.h FROM pg_catalog.unnest($3) AS h(h)"
 									   " WHERE NOT EXISTS (SELECT FROM %1$s c WHERE c.kind OPERATOR(pg_catalog.=) $2"

@@ -6,7 +6,7 @@
 # instructions (Ir, valgrind --tool=callgrind) do not.
 #
 # Set-up in a normal server (as views.sh: the demo data at SCALE, the four
-# sources mapped, the plans' 10 kpi rules of test/bench/kpi_bench.sql, a full
+# sources mapped and the plans' 10 kpi rules, test/bench/kpi_bench.sql; a full
 # refresh and an incremental one as of the data's end), then in `postgres
 # --single` under callgrind, on a copy of the data directory:
 #   refresh   1 % new rows of every kind in the last 7 days (not counted), then
@@ -38,12 +38,6 @@ q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
 echo "== generating scale $SCALE and refreshing"
 q -v scale="$SCALE" -v end_ts="'2026-11-22 12:00+00'" -f test/data/generate.sql >/dev/null
 q >/dev/null <<'SQL'
-CREATE EXTENSION csat;
-INSERT INTO csat.settings (timezone) VALUES ('UTC');
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
-SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
-SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 \i test/bench/kpi_bench.sql
 SELECT csat.refresh(true, (SELECT end_ts FROM shop.params));
 SELECT csat.refresh(false, (SELECT end_ts FROM shop.params));

@@ -1,6 +1,13 @@
--- Shared by test/bench/views.sh and test/bench/alerts_callgrind.sh (after the
--- sources are mapped): the plans' targets as kpi rules, and the 1 % of new rows
--- both benchmarks add before an incremental refresh.
+-- Shared by test/bench/views.sh and test/bench/alerts_callgrind.sh, on the demo
+-- data of test/data/generate.sql: csat installed and the four sources mapped, the
+-- plans' targets as kpi rules, and the 1 % of new rows both benchmarks add
+-- before an incremental refresh.
+CREATE EXTENSION csat;
+INSERT INTO csat.settings (timezone) VALUES ('UTC');
+SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
+SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
+SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
+SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 CREATE SCHEMA IF NOT EXISTS bench;
 -- the plans' targets as kpi rules (as the demo has them): every refresh judges them (alerts)
 INSERT INTO csat.rules (name, metric, applies_to, statistic, warning, breach, higher_is_worse, unit, min_samples) VALUES

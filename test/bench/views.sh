@@ -56,12 +56,6 @@ BEGIN
 END $$;
 SQL
 psql >/dev/null <<'SQL'
-CREATE EXTENSION csat;
-INSERT INTO csat.settings (timezone) VALUES ('UTC');
-SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at": "created_at", "exception": "has_exception", "channel": "sales_channel", "segment": "customer_segment", "category": "product_category", "followed_up_at": "follow_up_at"}');
-SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
-SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
-SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
 \i test/bench/kpi_bench.sql
 CREATE TABLE bench.t (what text, ms float8);
 -- run a statement n times, record each duration
