@@ -176,3 +176,26 @@ SELECT pg_temp.r(csat.change_bounds(2, 1, 3, 4, 0, 8, true)) AS l0_zero,
 -- a p95 up from 90 s [85, 96] to 120 s [110, 140]: up by 30 s, at least 30 - sqrt(10^2 + 6^2)
 SELECT pg_temp.r(csat.change_bounds(120, 110, 140, 90, 85, 96, false)) AS p95_diff,
        pg_temp.r(ARRAY[30, 30 - sqrt(100 + 36), 30 + sqrt(400 + 25)]) AS by_hand;
+
+-- ---- kpi_rule: the rule that grades a KPI row -----------------------------------
+-- the most specific enabled rule of the kind: both scope columns, then one (the
+-- first name between a channel and a segment rule), then neither; NULL scope
+-- columns (totals) match only rules without them
+INSERT INTO csat.rules (name, metric, applies_to, channel, segment, warning, breach, higher_is_worse, unit) VALUES
+  ('t all', 'test_kpi', 'kpi', NULL, NULL, 0.9, 0.8, false, 'fraction'),
+  ('t chat', 'test_kpi', 'kpi', 'chat', NULL, 0.9, 0.8, false, 'fraction'),
+  ('t vip', 'test_kpi', 'kpi', NULL, 'vip', 0.9, 0.8, false, 'fraction'),
+  ('a chat vip', 'test_kpi', 'kpi', 'chat', 'vip', 0.9, 0.8, false, 'fraction'),
+  ('t rows email', 'test_kpi', 'rows', 'email', NULL, 60, 120, true, 'seconds');
+SELECT c, s, csat.kpi_rule('kpi', 'test_kpi', c, s) AS kpi_rule, csat.kpi_rule('rows', 'test_kpi', c, s) AS rows_rule
+  FROM (VALUES ('chat', 'vip'), ('chat', 'new'), ('email', 'vip'), ('email', 'new'), ('chat', NULL),
+               (NULL, 'vip'), (NULL, NULL)) v(c, s);
+-- a disabled rule is passed over: chat/vip falls to the tie of channel and segment, by name
+UPDATE csat.rules SET enabled = false WHERE name = 'a chat vip';
+SELECT csat.kpi_rule('kpi', 'test_kpi', 'chat', 'vip') AS tie,
+       csat.kpi_rule('kpi', 'other_kpi', 'chat', 'vip') IS NULL AS other_metric,
+       csat.kpi_rule(NULL, 'test_kpi', 'chat', 'vip') IS NULL AS null_kind,
+       csat.kpi_rule('kpi', NULL, 'chat', 'vip') IS NULL AS null_metric;
+-- a statement reads the rules once: every row of it sees the same rule
+SELECT count(DISTINCT csat.kpi_rule('kpi', 'test_kpi', 'email', 'vip')) AS one_rule FROM generate_series(1, 1000);
+DELETE FROM csat.rules WHERE metric = 'test_kpi';

@@ -15,8 +15,9 @@
  *   otherwise (mean, weighted_mean) sum_wx/sum_w, normal interval with
  *             Kish's effective n = sum_w^2/sum_w2
  *
- * csat.kpi_shift, the start of the period compared with, and csat.period_end
- * are here too: the views call them for every row.
+ * csat.kpi_shift, the start of the period compared with, csat.period_end and
+ * csat.kpi_rule, the rule that grades a row, are here too: the views call them
+ * for every row.
  *
  * A NULL state (no row for a compared period) gives NULL figures; NULL
  * inputs give NULL where the SQL formula would, NaN sums give NaN.
@@ -26,13 +27,16 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(csat_kpi_figures);
 PG_FUNCTION_INFO_V1(csat_kpi_shift);
 PG_FUNCTION_INFO_V1(csat_period_end);
+PG_FUNCTION_INFO_V1(csat_kpi_rule);
 
 #define Z95		1.959964		/* two-sided 95 % */
 #define Z95_SQ2	1.920729		/* z^2 / 2 */
@@ -236,4 +240,100 @@ csat_period_end(PG_FUNCTION_ARGS)
 	wall = DirectFunctionCall2(timestamptz_zone, tz, start);
 	wall = DirectFunctionCall2(timestamp_pl_interval, wall, IntervalPGetDatum(len));
 	PG_RETURN_DATUM(DirectFunctionCall2(timestamp_zone, tz, wall));
+}
+
+/*
+ * csat.kpi_rule(applies_to, metric, channel, segment): the name of the most
+ * specific enabled rule of csat.rules for a metric and scope, or NULL.  A
+ * rule's NULL channel or segment matches every one; the rule with more of them
+ * set wins, then the first name (as ORDER BY orders text).  The views ask for
+ * every row: the enabled rules are read once per call site and statement,
+ * already in that order (fn_extra), and the first that matches wins.  Read as
+ * the caller (csat.rules is readable by PUBLIC); the query names only csat's
+ * table and pg_catalog's operators, so no search_path can change it.
+ */
+typedef struct KpiRule
+{
+	text	   *name;
+	char	   *applies_to;
+	char	   *metric;
+	char	   *channel;		/* NULL = every channel */
+	char	   *segment;		/* NULL = every segment */
+} KpiRule;
+
+typedef struct KpiRules
+{
+	int			n;
+	KpiRule		r[FLEXIBLE_ARRAY_MEMBER];
+} KpiRules;
+
+static KpiRules *
+kpi_rules_load(MemoryContext cxt)
+{
+	KpiRules   *rs;
+	MemoryContext old;
+	char	   *q;
+
+	q = psprintf("SELECT name, applies_to, metric, channel, segment FROM %s.rules WHERE enabled"
+				 " ORDER BY (channel IS NOT NULL)::int OPERATOR(pg_catalog.+) (segment IS NOT NULL)::int DESC, name",
+				 quote_identifier(get_namespace_name(csat_extension_schema(false))));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(q, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "reading csat.rules failed");
+	old = MemoryContextSwitchTo(cxt);
+	rs = palloc(offsetof(KpiRules, r) + Max(SPI_processed, 1) * sizeof(KpiRule));
+	rs->n = (int) SPI_processed;
+	for (int i = 0; i < rs->n; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+
+		rs->r[i].name = cstring_to_text(SPI_getvalue(t, d, 1));
+		rs->r[i].applies_to = SPI_getvalue(t, d, 2);
+		rs->r[i].metric = SPI_getvalue(t, d, 3);
+		rs->r[i].channel = SPI_getvalue(t, d, 4);
+		rs->r[i].segment = SPI_getvalue(t, d, 5);
+	}
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	return rs;
+}
+
+/* does text t equal the C string c? */
+static inline bool
+text_is(text *t, const char *c)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(t);
+
+	return strlen(c) == len && memcmp(VARDATA_ANY(t), c, len) == 0;
+}
+
+Datum
+csat_kpi_rule(PG_FUNCTION_ARGS)
+{
+	KpiRules   *rs = (KpiRules *) fcinfo->flinfo->fn_extra;
+	text	   *applies_to,
+			   *metric,
+			   *channel,
+			   *segment;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (rs == NULL)
+		fcinfo->flinfo->fn_extra = rs = kpi_rules_load(fcinfo->flinfo->fn_mcxt);
+	applies_to = PG_GETARG_TEXT_PP(0);
+	metric = PG_GETARG_TEXT_PP(1);
+	channel = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	segment = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	for (int i = 0; i < rs->n; i++)
+	{
+		KpiRule    *r = &rs->r[i];
+
+		if (text_is(metric, r->metric) && text_is(applies_to, r->applies_to) &&
+			(r->channel == NULL || (channel != NULL && text_is(channel, r->channel))) &&
+			(r->segment == NULL || (segment != NULL && text_is(segment, r->segment))))
+			PG_RETURN_TEXT_P(r->name);
+	}
+	PG_RETURN_NULL();
 }

@@ -757,6 +757,12 @@ COMMENT ON FUNCTION csat.kpi_shift(text, timestamptz, text, text) IS
 CREATE OR REPLACE FUNCTION csat.period_end(grain text, start timestamptz, tz text) RETURNS timestamptz
 AS 'MODULE_PATHNAME', 'csat_period_end' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
+-- the most specific enabled rule of a metric and scope (src/kpi_figures.c): the
+-- rule of csat.rules with applies_to whose channel and segment match (NULL: any),
+-- the one with more of them set first, then by name
+CREATE OR REPLACE FUNCTION csat.kpi_rule(applies_to text, metric text, channel text, segment text) RETURNS text
+AS 'MODULE_PATHNAME', 'csat_kpi_rule' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION csat.kpi_rule(text, text, text, text) IS 'the name of the enabled csat.rules rule of applies_to (kpi or rows) that grades metric in the scope channel, segment (NULL = a total): a rule''s NULL channel or segment matches any; more of them set wins, then the first name; NULL when none matches';
 
 -- The states of every grain: hours (totals over channel and segment added up
 -- here), days, and weeks, months and quarters rolled up from the days.
@@ -772,23 +778,14 @@ SELECT 'hour'::text AS grain, h.period AS period_start, h.kpi, h.totals, h.chann
 	   h.promoters, h.detractors, h.sketch, (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS day
   FROM csat.kpi_rollup_hourly h
 UNION ALL
-SELECT 'hour', h.period, h.kpi, 3::int2, h.channel, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
+-- (the three totals in one read of the hours: each row once per kind of total)
+SELECT 'hour', h.period, h.kpi, t.totals, CASE WHEN t.totals = 3 THEN h.channel END, CASE WHEN t.totals = 5 THEN h.segment END, NULL,
+	   sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
 	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
 	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
 	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.channel
-UNION ALL
-SELECT 'hour', h.period, h.kpi, 5::int2, NULL, h.segment, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
-	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
-	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi, h.segment
-UNION ALL
-SELECT 'hour', h.period, h.kpi, 7::int2, NULL, NULL, NULL, sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
-	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
-	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-  FROM csat.kpi_rollup_hourly h GROUP BY h.period, h.kpi
+  FROM csat.kpi_rollup_hourly h CROSS JOIN (VALUES (3::int2), (5::int2), (7::int2)) t(totals)
+ GROUP BY h.period, h.kpi, t.totals, CASE WHEN t.totals = 3 THEN h.channel END, CASE WHEN t.totals = 5 THEN h.segment END
 UNION ALL
 SELECT 'day', (d.day::timestamp AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)), d.kpi, d.totals, d.channel, d.segment, d.breakdown,
 	   d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n, d.excluded_n, d.sum_w, d.sum_wx, d.sum_wx2, d.sum_w2,
@@ -894,18 +891,15 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- their own the matching rows rule's breach
   -- (a period still open at the last refresh's as_of is judged at every refresh:
   -- its confidence is Bonferroni-corrected for settings.alert_looks looks)
+  -- (csat.kpi_rule reads the rules once per statement: a lookup per row cost an
+  -- index scan and a sort)
   LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare,
 							CASE WHEN csat.period_end(k.grain, k.period_start, st.timezone) > st.as_of
 								 THEN 1::float8 - (1::float8 - x.confidence) / st.looks
 								 ELSE x.confidence END AS look_confidence
-					   FROM csat.rules x WHERE x.enabled AND x.applies_to = 'kpi' AND x.metric = k.kpi
-						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
-					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) r ON true
-  -- (the test inside: a one-time filter, so other rows skip the lookup)
+					   FROM csat.rules x WHERE x.name = csat.kpi_rule('kpi', k.kpi, k.channel, k.segment)) r ON true
   LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE d.measure = 'duration' AND d.target IS NULL
-						AND x.enabled AND x.applies_to = 'rows' AND x.metric = k.kpi
-						AND (x.channel IS NULL OR x.channel = k.channel) AND (x.segment IS NULL OR x.segment = k.segment)
-					  ORDER BY (x.channel IS NOT NULL)::int + (x.segment IS NOT NULL)::int DESC, x.name LIMIT 1) rr ON true
+						AND x.name = csat.kpi_rule('rows', k.kpi, k.channel, k.segment)) rr ON true
   -- the figure the rule judges with its interval at the rule's confidence
   -- ({value, low, high}, csat.kpi_bounds; NULL confidence: the raw figure); the
   -- weighted_mean index over dimensions has no interval
