@@ -18,14 +18,27 @@ SELECT count(*) AS security_definer_functions
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
  WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csat')
    AND p.prosecdef;
--- every SQL or PL/pgSQL function of csat pins its search_path
+-- every SQL or PL/pgSQL function of csat pins its search_path, or has an
+-- SQL-standard body (RETURN ...: bound to its objects when the script created it,
+-- as a view is)
 SELECT p.oid::regprocedure AS unpinned
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
   JOIN pg_language l ON l.oid = p.prolang
  WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csat')
    AND l.lanname IN ('sql', 'plpgsql')
+   AND p.prosqlbody IS NULL
    AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
  ORDER BY 1::text;
+-- and those bodies name only pg_catalog's and csat's objects (the references a
+-- body records: csat's; pg_catalog's are pinned, so not recorded)
+SELECT count(*) FILTER (WHERE p.prosqlbody IS NOT NULL) > 0 AS has_sql_bodies,
+       count(*) FILTER (WHERE o.schema = 'csat') > 0 AS csat_references,
+       count(*) FILTER (WHERE o.schema NOT IN ('pg_catalog', 'csat')) AS foreign_references
+  FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+  LEFT JOIN pg_depend b ON b.classid = 'pg_proc'::regclass AND b.objid = p.oid AND b.deptype = 'n'
+  LEFT JOIN LATERAL pg_identify_object(b.refclassid, b.refobjid, 0) o ON true
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'csat')
+   AND p.prosqlbody IS NOT NULL;
 
 -- a hostile schema placed first in search_path, with look-alike functions and
 -- operators that would change results if anything resolved to them
