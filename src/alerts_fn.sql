@@ -192,44 +192,46 @@ BEGIN
 		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) j.rule AND j.grain OPERATOR(pg_catalog.=) ANY (r.grains)
 		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) j.kpi
 		 WHERE (j.grain, j.period_start) IN (SELECT u.g, u.ps FROM ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps))),
-	moves AS MATERIALIZED (
-		-- at warning or above: open (a new key, or a resolved one again), escalate, or
-		-- update in place; a period closed with only a warning is not opened
-		SELECT a.alert_id, c.*,
-			   CASE WHEN a.alert_id IS NULL OR a.resolved_at IS NOT NULL THEN 'open'
-					WHEN c.level OPERATOR(pg_catalog.>) a.level THEN 'escalate' ELSE 'update' END AS move
+	matched AS MATERIALIZED (
+		-- each judged row with the alert of its key, if there is one (by the key's index)
+		SELECT a.alert_id, a.resolved_at AS a_resolved_at, a.level AS a_level, c.*
 		  FROM judged c
 		  LEFT JOIN csat.alerts a ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
 			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
 			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
-		 WHERE c.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
-		   AND NOT (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed)
+		 WHERE c.level OPERATOR(pg_catalog.>=) 'warning'::csat.level),
+	moves AS MATERIALIZED (
+		-- at warning or above: open (a new key, or a resolved one again), escalate, or
+		-- update in place; a period closed past the grace time with only a warning is
+		-- not opened, and its open alert is resolved
+		SELECT x.alert_id, x.grain, x.period_start, x.kpi, x.channel, x.segment, x.breakdown, x.rule, x.level, x.value,
+			   x.bound, x.n, x.threshold, x.provisional, x.closed, x.notify, x.scope, x.measure, x.unit, x.rule_row,
+			   x.figure, x.confidence,
+			   CASE WHEN x.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND x.closed THEN 'resolve'
+					WHEN x.alert_id IS NULL OR x.a_resolved_at IS NOT NULL THEN 'open'
+					WHEN x.level OPERATOR(pg_catalog.>) x.a_level THEN 'escalate' ELSE 'update' END AS move
+		  FROM matched x
+		 WHERE NOT (x.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND x.closed
+					AND (x.alert_id IS NULL OR x.a_resolved_at IS NOT NULL))
 		UNION ALL
-		-- open alerts of the judged periods that fell below warning (or are no longer
-		-- graded: too few items, rule disabled or moved), or whose period closed
-		-- past the grace time without a breach
-		-- (their figures as they are now, from csat.kpi_levels, when not raised)
-		SELECT a.alert_id, c.grain, c.period_start, c.kpi, c.channel, c.segment, c.breakdown, c.rule, c.level,
-			   coalesce(c.value, cur.value), coalesce(c.bound, cur.bound), coalesce(c.n, cur.n), c.threshold,
-			   coalesce(c.provisional, csat.period_end(a.grain, a.period_start, tz) OPERATOR(pg_catalog.>) as_of),
-			   c.closed, coalesce(c.notify, r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false)),
-			   c.scope, c.measure, c.unit, c.rule_row, c.figure, c.confidence, 'resolve'
+		-- open alerts of the judged periods not raised again: fallen below warning, or
+		-- no longer graded (too few items, rule disabled or moved), with their figures
+		-- as they are now (a function, so that csat.kpi_levels is planned only when
+		-- some alert needs it).  (Those raised again are left out through a hashed
+		-- set of their ids: a join with the judged rows was planned as a nested loop
+		-- that read them all once per open alert.)
+		SELECT a.alert_id, a.grain, a.period_start, a.kpi, a.channel, a.segment, a.breakdown, a.rule, NULL::csat.level,
+			   cur.value, cur.bound, cur.n, NULL::float8,
+			   csat.period_end(a.grain, a.period_start, tz) OPERATOR(pg_catalog.>) as_of, NULL::boolean,
+			   r.notify AND NOT coalesce(r.muted_until OPERATOR(pg_catalog.>) as_of, false),
+			   NULL::text, NULL::text, NULL::text, NULL::csat.rules, NULL::float8, NULL::float8, 'resolve'
 		  FROM csat.alerts a
 		  JOIN ROWS FROM (pg_catalog.unnest(g), pg_catalog.unnest(ps)) u(g, ps) ON u.g OPERATOR(pg_catalog.=) a.grain AND u.ps OPERATOR(pg_catalog.=) a.period_start
 		  JOIN csat.rules r ON r.name OPERATOR(pg_catalog.=) a.rule
-		  LEFT JOIN judged c ON a.rule OPERATOR(pg_catalog.=) c.rule AND a.grain OPERATOR(pg_catalog.=) c.grain
-			   AND a.period_start OPERATOR(pg_catalog.=) c.period_start AND a.channel IS NOT DISTINCT FROM c.channel
-			   AND a.segment IS NOT DISTINCT FROM c.segment AND a.breakdown IS NOT DISTINCT FROM c.breakdown
-		  -- (a function, so that csat.kpi_levels is planned only when some alert needs it;
-		  -- the gate, a one-time filter, skips the lookup of raised keys)
-		  LEFT JOIN LATERAL (SELECT f.value, f.bound, f.n
-							   FROM csat.alert_figures(a.grain, a.period_start, (a.period_start AT TIME ZONE tz)::date, a.kpi,
-													   a.channel, a.segment, a.breakdown) f
-							  WHERE c.rule IS NULL) cur
-			   ON c.rule IS NULL
+		  LEFT JOIN LATERAL csat.alert_figures(a.grain, a.period_start, (a.period_start AT TIME ZONE tz)::date, a.kpi,
+											   a.channel, a.segment, a.breakdown) cur ON true
 		 WHERE a.resolved_at IS NULL
-		   AND (c.level IS NULL OR c.level OPERATOR(pg_catalog.<) 'warning'::csat.level
-				OR (c.level OPERATOR(pg_catalog.=) 'warning'::csat.level AND c.closed))),
+		   AND a.alert_id NOT IN (SELECT x.alert_id FROM matched x WHERE x.alert_id IS NOT NULL)),
 	changed AS (
 		-- (the summary line is computed here, for the rows written; scope is NULL where
 		-- the alert was not raised again: its line stays)
