@@ -251,6 +251,7 @@ DECLARE
 	f text;
 	i int := 0;
 	need_repeat boolean;
+	g_repeat boolean;
 	cscope text;
 	sscope text;
 	bexpr text;
@@ -321,6 +322,11 @@ BEGIN
 		WHILE e <= pg_catalog.cardinality(pk) AND ppc[e] = g.pc AND pb[e] IS NOT DISTINCT FROM g.breakdown LOOP
 			e := e + 1;
 		END LOOP;
+		-- does a KPI of this group read the repeat-contact flag (whose window needs the
+		-- 7 days before the ranges)?  The other groups read the ranges alone, by index
+		g_repeat := need_repeat AND EXISTS (SELECT FROM pg_catalog.unnest(pd[j:e - 1]) d
+			WHERE pg_catalog.concat_ws(' ', d.filter, d.success, d.value, d.weight, d.denominator_filter)
+				  OPERATOR(pg_catalog.~) 'repeat_contact');
 		-- a period column this table does not map: none of its rows has a period
 		IF NOT m OPERATOR(pg_catalog.?) g.pc THEN
 			j := e;
@@ -471,11 +477,11 @@ BEGIN
 			-- ranged: the rows whose period column falls in [$2[i], $3[i]) (a window
 			-- over the customer's tickets needs the 7 days before them too)
 			CASE WHEN NOT ranged THEN ''
-				 WHEN need_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) ((SELECT pg_catalog.min(l.l) FROM pg_catalog.unnest(%2$s) l(l))'
+				 WHEN g_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) ((SELECT pg_catalog.min(l.l) FROM pg_catalog.unnest(%2$s) l(l))'
 					' OPERATOR(pg_catalog.-) ''7 days''::pg_catalog.interval)', m OPERATOR(pg_catalog.->>) 'opened_at', lo)
 				 ELSE pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
 					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) g.pc, lo, hi) END,
-			CASE WHEN ranged AND need_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
+			CASE WHEN ranged AND g_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
 					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', g.pc, lo, hi) ELSE '' END,
 			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END, der);
 		stmts := stmts || expr;

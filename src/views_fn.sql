@@ -854,8 +854,15 @@ BEGIN
 		SELECT pg_catalog.array_agg(d::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d),
 			   pg_catalog.array_agg((d OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d)
 		  INTO dlo, dhi FROM pg_catalog.unnest(days) d;
-		DELETE FROM csat.rollup_hourly r WHERE r.hour OPERATOR(pg_catalog.=) ANY (hours);
-		DELETE FROM csat.kpi_rollup_hourly r WHERE r.period OPERATOR(pg_catalog.=) ANY (hours);
+		-- (by the ranges, which hold exactly these hours: an index scan of each range,
+		-- where "= ANY (hours)" is planned as a scan of the whole table when the
+		-- planner has no statistics yet, as after a full refresh)
+		DELETE FROM csat.rollup_hourly r
+		 USING ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) AS x(lo, hi)
+		 WHERE r.hour OPERATOR(pg_catalog.>=) x.lo AND r.hour OPERATOR(pg_catalog.<) x.hi;
+		DELETE FROM csat.kpi_rollup_hourly r
+		 USING ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) AS x(lo, hi)
+		 WHERE r.period OPERATOR(pg_catalog.>=) x.lo AND r.period OPERATOR(pg_catalog.<) x.hi;
 		DELETE FROM csat.rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		DELETE FROM csat.kpi_rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		q := csat.kpi_rollup_sql(true);
