@@ -499,12 +499,20 @@ AS 'MODULE_PATHNAME', 'csat_source_kpis' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION csat.source_kpis(text, regclass, text, timestamptz[], timestamptz[], timestamptz, timestamptz[], timestamptz[]) IS
 'internal: the partial states of every enabled KPI over one mapped table per hour (cut in tz) and scope, and per day, scope and breakdown value, over every period or the hours in [lo[i], hi[i]) and the days in [day_lo[i], day_hi[i]), as of as_of; computed as the table''s owner (restricted, search_path pinned) by the statement of csat.kpi_source_sql, after checking that the caller may SELECT the table and is not subject to its row security (42501)';
 
+-- The sum of counts, as a bigint: pg_catalog.sum(bigint) adds up in numeric
+-- (a 128-bit state, then a numeric result to cast back), which costs several
+-- times int8pl, for counts that never come near 2^63 (an overflow is an error,
+-- as the cast was).  0 over no rows.
+CREATE OR REPLACE AGGREGATE csat.total(bigint) (
+	SFUNC = pg_catalog.int8pl, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, INITCOND = '0', PARALLEL = SAFE);
+COMMENT ON AGGREGATE csat.total(bigint) IS 'the sum of bigint counts as a bigint (NULLs skipped; 0 over no rows; 22003 on overflow): what the KPI rollups and views add their counts up with';
+
 -- The state columns of the rollups and how they merge.
 CREATE OR REPLACE FUNCTION csat.kpi_state_sql(alias text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT pg_catalog.string_agg(CASE WHEN c OPERATOR(pg_catalog.=) 'sketch' THEN pg_catalog.format('csat.rollup(%I.sketch)', alias)
 								  WHEN c OPERATOR(pg_catalog.~~) 'sum\_%' THEN pg_catalog.format('pg_catalog.sum(%I.%I)', alias, c)
-								  ELSE pg_catalog.format('pg_catalog.sum(%I.%I)::pg_catalog.int8', alias, c) END, ', ' ORDER BY o)
+								  ELSE pg_catalog.format('csat.total(%I.%I)', alias, c) END, ', ' ORDER BY o)
   FROM pg_catalog.unnest('{n,hits,misses,open_n,overdue_n,pending_n,excluded_n,sum_w,sum_wx,sum_wx2,sum_w2,promoters,detractors,sketch}'::text[])
 	   WITH ORDINALITY AS u(c, o)
 $$;
@@ -552,11 +560,11 @@ BEGIN
 									  WHEN rs.slot BETWEEN 8 AND 11
 									  THEN pg_catalog.format('coalesce(pg_catalog.sum(x.%I) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L), 0::pg_catalog.float8) AS %I',
 															 c.col, rs.row_name, rs.name)
-									  ELSE pg_catalog.format('coalesce(pg_catalog.sum(x.%I) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L), 0)::pg_catalog.int8 AS %I',
+									  ELSE pg_catalog.format('csat.total(x.%I) FILTER (WHERE x.kpi OPERATOR(pg_catalog.=) %L) AS %I',
 															 c.col, rs.row_name, rs.name) END, ', ' ORDER BY rs.ord),
 		   pg_catalog.string_agg(CASE WHEN rs.is_sketch THEN pg_catalog.format('csat.rollup(u.%1$I) AS %1$I', rs.name)
 									  WHEN rs.slot BETWEEN 8 AND 11 THEN pg_catalog.format('pg_catalog.sum(u.%1$I) AS %1$I', rs.name)
-									  ELSE pg_catalog.format('pg_catalog.sum(u.%1$I)::pg_catalog.int8 AS %1$I', rs.name) END, ', ' ORDER BY rs.ord)
+									  ELSE pg_catalog.format('csat.total(u.%1$I) AS %1$I', rs.name) END, ', ' ORDER BY rs.ord)
 	  INTO collist, pivot, outer_sel
 	  FROM csat.rollup_slots() rs
 	  JOIN pg_catalog.unnest(pg_catalog.string_to_array(cols, ', ')) WITH ORDINALITY AS c(col, slot) ON c.slot OPERATOR(pg_catalog.=) rs.slot;
@@ -786,10 +794,10 @@ SELECT 'hour'::text AS grain, h.period AS period_start, h.kpi, h.totals, h.chann
 UNION ALL
 -- (the three totals in one read of the hours: each row once per kind of total)
 SELECT 'hour', h.period, h.kpi, t.totals, CASE WHEN t.totals = 3 THEN h.channel END, CASE WHEN t.totals = 5 THEN h.segment END, NULL,
-	   sum(h.n)::bigint, sum(h.hits)::bigint, sum(h.misses)::bigint, sum(h.open_n)::bigint,
-	   sum(h.overdue_n)::bigint, sum(h.pending_n)::bigint, sum(h.excluded_n)::bigint,
+	   csat.total(h.n), csat.total(h.hits), csat.total(h.misses), csat.total(h.open_n),
+	   csat.total(h.overdue_n), csat.total(h.pending_n), csat.total(h.excluded_n),
 	   sum(h.sum_w), sum(h.sum_wx), sum(h.sum_wx2), sum(h.sum_w2),
-	   sum(h.promoters)::bigint, sum(h.detractors)::bigint, csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
+	   csat.total(h.promoters), csat.total(h.detractors), csat.rollup(h.sketch), (h.period AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
   FROM csat.kpi_rollup_hourly h CROSS JOIN (VALUES (3::int2), (5::int2), (7::int2)) t(totals)
  GROUP BY h.period, h.kpi, t.totals, CASE WHEN t.totals = 3 THEN h.channel END, CASE WHEN t.totals = 5 THEN h.segment END
 UNION ALL
@@ -801,9 +809,9 @@ $v$ || (SELECT pg_catalog.string_agg(pg_catalog.format($b$
 UNION ALL
 SELECT %1$L::text, (pg_catalog.date_trunc(%1$L, d.day::timestamp) AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st)),
 	   d.kpi, d.totals, d.channel, d.segment, d.breakdown,
-	   sum(d.n)::bigint, sum(d.hits)::bigint, sum(d.misses)::bigint, sum(d.open_n)::bigint, sum(d.overdue_n)::bigint,
-	   sum(d.pending_n)::bigint, sum(d.excluded_n)::bigint, sum(d.sum_w), sum(d.sum_wx), sum(d.sum_wx2), sum(d.sum_w2),
-	   sum(d.promoters)::bigint, sum(d.detractors)::bigint, csat.rollup(d.sketch), pg_catalog.date_trunc(%1$L, d.day::timestamp)::date
+	   csat.total(d.n), csat.total(d.hits), csat.total(d.misses), csat.total(d.open_n), csat.total(d.overdue_n),
+	   csat.total(d.pending_n), csat.total(d.excluded_n), sum(d.sum_w), sum(d.sum_wx), sum(d.sum_wx2), sum(d.sum_w2),
+	   csat.total(d.promoters), csat.total(d.detractors), csat.rollup(d.sketch), pg_catalog.date_trunc(%1$L, d.day::timestamp)::date
   FROM csat.kpi_rollup_daily d
  GROUP BY pg_catalog.date_trunc(%1$L, d.day::timestamp), d.kpi, d.totals, d.channel, d.segment, d.breakdown$b$, g.grain), '' ORDER BY g.o)
 		  FROM pg_catalog.unnest('{week,month,quarter}'::text[]) WITH ORDINALITY g(grain, o));
@@ -962,9 +970,9 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 														y.promoters, y.detractors, y.sketch)).value END AS value) vy
   -- the baseline days' state
   LEFT JOIN (SELECT b.kpi, b.totals, b.channel, b.segment, b.breakdown,
-					sum(b.n)::bigint AS n, sum(b.hits)::bigint AS hits, sum(b.misses)::bigint AS misses,
+					csat.total(b.n) AS n, csat.total(b.hits) AS hits, csat.total(b.misses) AS misses,
 					sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx, sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2,
-					sum(b.promoters)::bigint AS promoters, sum(b.detractors)::bigint AS detractors, csat.rollup(b.sketch) AS sketch
+					csat.total(b.promoters) AS promoters, csat.total(b.detractors) AS detractors, csat.rollup(b.sketch) AS sketch
 			   FROM csat.kpi_rollup_daily b JOIN csat.settings s ON b.day BETWEEN s.baseline_start AND s.baseline_end
 			  GROUP BY 1, 2, 3, 4, 5) b
 	   ON b.kpi = l.kpi AND b.totals = l.totals AND coalesce(b.channel, '') = coalesce(l.channel, '')
