@@ -533,3 +533,14 @@ SELECT pg_temp.fill('2026-04-13 12:00+00', true);
 CALL pg_temp.snap();
 SELECT * FROM diffs ORDER BY 1, 2, 3, 4, 5, 6 LIMIT 20;
 SELECT * FROM compared;
+
+-- ---------------------------------------------------------------- csat.total
+-- the counts' sum as a bigint: NULLs skipped, 0 over no rows, exact near 2^63, 22003 past it
+SELECT csat.total(x) AS some, (SELECT csat.total(y) FROM (VALUES (NULL::bigint)) v(y) WHERE false) AS no_rows,
+       (SELECT csat.total(y) FROM (VALUES (NULL::bigint), (NULL)) v(y)) AS only_nulls,
+       (SELECT csat.total(y) FROM (VALUES (4611686018427387903::bigint), (4611686018427387904)) v(y)) AS max_bigint
+  FROM (VALUES (1::bigint), (NULL), (41)) v(x);
+SELECT pg_temp.err($$SELECT csat.total(y) FROM (VALUES (9223372036854775807::bigint), (1)) v(y)$$);
+-- parallel plans split it: the combine function adds the partial sums
+SELECT p.proparallel, a.aggcombinefn::regproc, a.aggtranstype::regtype
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE a.aggfnoid = 'csat.total'::regproc;
