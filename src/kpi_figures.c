@@ -255,10 +255,10 @@ csat_period_end(PG_FUNCTION_ARGS)
 typedef struct KpiRule
 {
 	text	   *name;
-	char	   *applies_to;
-	char	   *metric;
-	char	   *channel;		/* NULL = every channel */
-	char	   *segment;		/* NULL = every segment */
+	text	   *applies_to;
+	text	   *metric;
+	text	   *channel;		/* NULL = every channel */
+	text	   *segment;		/* NULL = every segment */
 } KpiRule;
 
 typedef struct KpiRules
@@ -266,6 +266,13 @@ typedef struct KpiRules
 	int			n;
 	KpiRule		r[FLEXIBLE_ARRAY_MEMBER];
 } KpiRules;
+
+/* a column of a rule as text (NULL stays NULL), compared by length and bytes */
+static text *
+rule_text(char *c)
+{
+	return c == NULL ? NULL : cstring_to_text(c);
+}
 
 static KpiRules *
 kpi_rules_load(MemoryContext cxt)
@@ -289,24 +296,24 @@ kpi_rules_load(MemoryContext cxt)
 		HeapTuple	t = SPI_tuptable->vals[i];
 		TupleDesc	d = SPI_tuptable->tupdesc;
 
-		rs->r[i].name = cstring_to_text(SPI_getvalue(t, d, 1));
-		rs->r[i].applies_to = SPI_getvalue(t, d, 2);
-		rs->r[i].metric = SPI_getvalue(t, d, 3);
-		rs->r[i].channel = SPI_getvalue(t, d, 4);
-		rs->r[i].segment = SPI_getvalue(t, d, 5);
+		rs->r[i].name = rule_text(SPI_getvalue(t, d, 1));
+		rs->r[i].applies_to = rule_text(SPI_getvalue(t, d, 2));
+		rs->r[i].metric = rule_text(SPI_getvalue(t, d, 3));
+		rs->r[i].channel = rule_text(SPI_getvalue(t, d, 4));
+		rs->r[i].segment = rule_text(SPI_getvalue(t, d, 5));
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 	return rs;
 }
 
-/* does text t equal the C string c? */
+/* are the texts a (an argument) and b (a rule's, stored unpacked) equal? */
 static inline bool
-text_is(text *t, const char *c)
+text_is(text *a, text *b)
 {
-	size_t		len = VARSIZE_ANY_EXHDR(t);
+	size_t		len = VARSIZE_ANY_EXHDR(a);
 
-	return strlen(c) == len && memcmp(VARDATA_ANY(t), c, len) == 0;
+	return VARSIZE(b) - VARHDRSZ == len && memcmp(VARDATA_ANY(a), VARDATA(b), len) == 0;
 }
 
 Datum

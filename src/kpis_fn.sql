@@ -912,8 +912,10 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 								 THEN 1::float8 - (1::float8 - x.confidence) / st.looks
 								 ELSE x.confidence END AS look_confidence
 					   FROM csat.rules x WHERE x.name = csat.kpi_rule('kpi', k.kpi, k.channel, k.segment)) r ON true
-  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x WHERE d.measure = 'duration' AND d.target IS NULL
-						AND x.name = csat.kpi_rule('rows', k.kpi, k.channel, k.segment)) rr ON true
+  -- (for durations without a target of their own only: the others pass NULL)
+  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x
+					  WHERE x.name = CASE WHEN d.measure = 'duration' AND d.target IS NULL
+										  THEN csat.kpi_rule('rows', k.kpi, k.channel, k.segment) END) rr ON true
   -- the figure the rule judges with its interval at the rule's confidence
   -- ({value, low, high}, csat.kpi_bounds; NULL confidence: the raw figure); the
   -- weighted_mean index over dimensions has no interval
