@@ -221,3 +221,23 @@ SELECT pg_temp.r('2026-03-02 21:00+00');
 SELECT n, open_n, overdue_n, attainment, level FROM csat.kpi_values
  WHERE kpi = 'reply_time' AND grain = 'hour' AND period_start = '2026-03-02 19:00+00' AND channel = 'backlog' AND segment IS NULL;
 SELECT level, summary FROM csat.alerts WHERE rule = 'replies_in_time' AND segment IS NULL;
+
+-- ---------------------------------------------------------------- 14. figures not past the warning threshold
+-- 20 mails at 20:00, 19 fast (95 %): not past fast_mail's warning (80 %), so the
+-- level is ok without its bounds being needed; they are still shown, the Wilson
+-- interval of 19/20 at 95 % (the hour closed): {0.95, 0.764, 0.991}, bound the
+-- upper end (lower is worse); 20:00 with 12 fast (60 %) is past the warning:
+-- upper bound 0.781 < 0.8, a warning
+SELECT pg_temp.add('2026-03-02 20:05+00', 20, 19, 'mail');
+SELECT pg_temp.add('2026-03-02 20:10+00', 20, 12, 'mail2');
+INSERT INTO csat.rules (name, metric, channel, applies_to, warning, breach, higher_is_worse, min_samples, grains)
+VALUES ('fast_mail2', 'fast_reply', 'mail2', 'kpi', 0.8, 0.5, false, 10, '{hour}');
+SELECT pg_temp.r('2026-03-02 22:30+00');
+SELECT channel, rule, level, round(value::numeric, 3) AS value, round(bound::numeric, 3) AS bound,
+       (SELECT array_agg(round(b::numeric, 3)) FROM unnest(bounds) b) AS bounds
+  FROM csat.kpi_levels
+ WHERE kpi = 'fast_reply' AND grain = 'hour' AND period_start = '2026-03-02 20:00+00' AND channel IN ('mail', 'mail2') AND segment IS NULL
+ ORDER BY channel;
+SELECT channel, level, round(bound::numeric, 3) AS bound FROM csat.kpi_values
+ WHERE kpi = 'fast_reply' AND grain = 'hour' AND period_start = '2026-03-02 20:00+00' AND channel IN ('mail', 'mail2') AND segment IS NULL
+ ORDER BY channel;

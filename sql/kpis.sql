@@ -544,3 +544,20 @@ SELECT pg_temp.err($$SELECT csat.total(y) FROM (VALUES (9223372036854775807::big
 -- parallel plans split it: the combine function adds the partial sums
 SELECT p.proparallel, a.aggcombinefn::regproc, a.aggtranstype::regtype
   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE a.aggfnoid = 'csat.total'::regproc;
+
+-- ---------------------------------------------------------------- csat._rollup
+-- csat.rollup without the final encoding (csat.kpi_states merges with it): the
+-- same sketch, in text and binary, in the working layout (larger); NULLs skipped,
+-- NULL over no rows; parallel safe with a combine function
+SELECT count(*) AS merged_groups,
+       count(*) FILTER (WHERE w::text = c::text AND csat.sketch_send(w) = csat.sketch_send(c)) AS same_sketch,
+       count(*) FILTER (WHERE csat.percentile(w, '{0.5,0.9,0.95,0.99}'::float8[]) = csat.percentile(c, '{0.5,0.9,0.95,0.99}'::float8[])
+                          AND csat.count(w) = csat.count(c) AND csat.mean(w) = csat.mean(c)) AS same_figures,
+       count(*) FILTER (WHERE pg_column_size(w) > pg_column_size(c)) AS working_larger,
+       count(*) FILTER (WHERE csat.sketch_send(w::text::csat.sketch) = csat.sketch_send(c)) AS text_reads_back
+  FROM (SELECT h.kpi, h.period::date, csat._rollup(h.sketch) AS w, csat.rollup(h.sketch) AS c
+          FROM csat.kpi_rollup_hourly h WHERE h.sketch IS NOT NULL GROUP BY 1, 2) g;
+SELECT csat._rollup(s) IS NULL AS only_nulls FROM (VALUES (NULL::csat.sketch), (NULL)) v(s);
+SELECT csat._rollup(s) IS NULL AS no_rows FROM (VALUES (NULL::csat.sketch)) v(s) WHERE false;
+SELECT p.proparallel, a.aggcombinefn::regproc, a.aggtranstype::regtype, a.aggfinalfn::regproc
+  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE a.aggfnoid = 'csat._rollup'::regproc;
