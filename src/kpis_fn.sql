@@ -902,7 +902,7 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 	   CASE WHEN d.measure = 'duration' THEN k.open_n END AS open_n,
 	   CASE WHEN d.measure = 'duration' THEN k.overdue_n END AS overdue_n,
 	   r.name AS rule, CASE WHEN r.compare IS NOT NULL THEN NULL::float8 WHEN r.higher_is_worse THEN bb.b[2] ELSE bb.b[3] END AS bound,
-	   bb.b AS bounds, r.look_confidence AS confidence, g.n AS judged_n, d.measure, k.day
+	   bb.b AS bounds, lc.confidence AS confidence, g.n AS judged_n, d.measure, k.day
   FROM csat.kpi_states k
   JOIN csat.kpis d ON d.name = k.kpi
   -- the last refresh's time zone and as_of, and the looks an open period gets (one row, read once)
@@ -920,16 +920,16 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- (a period still open at the last refresh's as_of is judged at every refresh:
   -- its confidence is Bonferroni-corrected for settings.alert_looks looks)
   -- (csat.kpi_rule reads the rules once per statement: a lookup per row cost an
-  -- index scan and a sort)
-  LEFT JOIN LATERAL (SELECT x.name, x.warning, x.breach, x.higher_is_worse, x.min_samples, x.confidence, x.statistic, x.compare,
-							CASE WHEN csat.period_end(k.grain, k.period_start, st.timezone) > st.as_of
-								 THEN 1::float8 - (1::float8 - x.confidence) / st.looks
-								 ELSE x.confidence END AS look_confidence
-					   FROM csat.rules x WHERE x.name = csat.kpi_rule('kpi', k.kpi, k.channel, k.segment)) r ON true
+  -- index scan and a sort; the rules are then joined, not looked up per row, so
+  -- that the planner can hash the few of them: the look's confidence is computed
+  -- apart, in lc, and the join does not depend on the row)
+  LEFT JOIN csat.rules r ON r.name = csat.kpi_rule('kpi', k.kpi, k.channel, k.segment)
+  CROSS JOIN LATERAL (SELECT CASE WHEN csat.period_end(k.grain, k.period_start, st.timezone) > st.as_of
+								  THEN 1::float8 - (1::float8 - r.confidence) / st.looks
+								  ELSE r.confidence END AS confidence) lc
   -- (for durations without a target of their own only: the others pass NULL)
-  LEFT JOIN LATERAL (SELECT x.breach FROM csat.rules x
-					  WHERE x.name = CASE WHEN d.measure = 'duration' AND d.target IS NULL
-										  THEN csat.kpi_rule('rows', k.kpi, k.channel, k.segment) END) rr ON true
+  LEFT JOIN csat.rules rr ON rr.name = CASE WHEN d.measure = 'duration' AND d.target IS NULL
+											THEN csat.kpi_rule('rows', k.kpi, k.channel, k.segment) END
   -- the figure the rule judges with its interval at the rule's confidence ({value,
   -- low, high}, csat.kpi_bounds, never NULL; NULL confidence: the raw figure; the
   -- weighted_mean index over dimensions has none), computed here only where the
@@ -944,7 +944,7 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 																WHEN r.statistic = 'p90' THEN f.p90 WHEN r.statistic = 'p99' THEN f.p99 ELSE f.mean END,
 														   r.warning, r.breach, r.higher_is_worse) = 'ok'::csat.level THEN NULL::float8[]
 								 ELSE csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-													  k.promoters, k.detractors, k.sketch, r.statistic, r.look_confidence) END AS b,
+													  k.promoters, k.detractors, k.sketch, r.statistic, lc.confidence) END AS b,
 							 -- (the items the judged figure counts: attainment counts the
 							 -- open items past their target too)
 							 CASE WHEN d.measure = 'duration' AND r.statistic = 'attainment' THEN k.hits + k.misses ELSE k.n END AS n) g
@@ -952,7 +952,7 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
   -- the bounds of every graded row, completed where a query reads them (bound, bounds)
   CROSS JOIN LATERAL (SELECT CASE WHEN r.name IS NULL THEN NULL::float8[]
 								  ELSE coalesce(g.b, csat.kpi_bounds(d.measure, d.scale, k.n, k.hits, k.misses, k.sum_w, k.sum_wx, k.sum_wx2, k.sum_w2,
-																	 k.promoters, k.detractors, k.sketch, r.statistic, r.look_confidence)) END AS b) bb;
+																	 k.promoters, k.detractors, k.sketch, r.statistic, lc.confidence)) END AS b) bb;
 COMMENT ON VIEW csat.kpi_levels IS
 'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
 
