@@ -106,6 +106,7 @@ typedef struct WatchTarget
 {
 	char	   *table;			/* its group's breach table or a shard of it, quoted */
 	Oid			keytype;		/* type of its key column: the distribution column's */
+	bool		remote;			/* the distributed table, through Citus (else a local shard) */
 } WatchTarget;
 
 /* breaching rows waiting for the upsert */

@@ -376,6 +376,7 @@ watch_citus_target(Oid relid, WatchTarget *target)
 				 errhint("Run csat.unwatch and csat.watch for it again.")));
 	target->table = csat_qualified(get_rel_name(breaches));
 	target->keytype = get_atttype(breaches, get_attnum(breaches, "key"));
+	target->remote = true;
 	return true;
 }
 
@@ -423,10 +424,12 @@ watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs, Da
 												 " ON CONFLICT (key, source, rule) DO UPDATE"
 												 " SET observed = excluded.observed, threshold = excluded.threshold,"
 												 " level = excluded.level, observed_at = excluded.observed_at"
-												 " WHERE excluded.level OPERATOR(pg_catalog.>) b.level"),
-										batch->citus->table),
+												 " WHERE excluded.level OPERATOR(pg_catalog.>) b.level%s"),
+										batch->citus->table,
+										/* Citus counts the rows it sent, not those written */
+										batch->citus->remote ? " RETURNING true" : ""),
 							   8, types, args, NULL, false, 0);
-	if (rc != SPI_OK_INSERT)
+	if (rc != (batch->citus->remote ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
 		elog(ERROR, "upsert into %s failed: %s", batch->citus->table, SPI_result_code_string(rc));
 	batch->written += SPI_processed;
 	csat_switch_back(&sw);
@@ -493,6 +496,7 @@ watch_citus_shard(TriggerData *td, WatchCache *own)
 	breach_shard = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	target.keytype = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	target.table = breach_shard ? MemoryContextStrdup(upper, breach_shard) : NULL;
+	target.remote = false;
 	if (group != 0)
 	{
 		char	   *names[5];

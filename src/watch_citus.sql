@@ -6,7 +6,7 @@
 -- csat.citus_calendar_holidays).  None of them exist without Citus.
 
 CREATE FUNCTION csat.citus_breaches()
-	RETURNS TABLE (rule text, source regclass, row_key text, observed float8, threshold float8,
+	RETURNS TABLE (rule text, source text, row_key text, observed float8, threshold float8,
 				   level csat.level, observed_at timestamptz)
 	LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
@@ -17,6 +17,7 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
 		RETURN;
 	END IF;
+	-- source stays text here: Citus would evaluate to_regclass on the workers, whose OIDs differ
 	-- csat's breach tables among the Citus tables (read dynamically: they exist only with Citus)
 	FOR t IN EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
 		' FROM pg_catalog.pg_dist_partition p'
@@ -27,18 +28,18 @@ BEGIN
 		' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1'
 	LOOP
 		RETURN QUERY EXECUTE pg_catalog.format(
-			'SELECT b.rule, pg_catalog.to_regclass(b.source), b.row_key, b.observed, b.threshold,'
+			'SELECT b.rule, b.source, b.row_key, b.observed, b.threshold,'
 			' b.level, b.observed_at FROM %s b', t);
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION csat.citus_breaches() IS 'the breaches of watched Citus distributed tables, from every csat.citus_breaches_<co-location id> (none without Citus); as csat.breaches, a role sees those of the tables it may read';
+COMMENT ON FUNCTION csat.citus_breaches() IS 'the breaches of watched Citus distributed tables (source as its qualified name), from every csat.citus_breaches_<co-location id> (none without Citus); as csat.breaches, a role sees those of the tables it may read';
 
 CREATE VIEW csat.all_breaches WITH (security_invoker = true) AS
 	SELECT b.rule, b.source, b.row_key, b.observed, b.threshold, b.level, b.observed_at
 	FROM csat.breaches b
 	UNION ALL
-	SELECT c.rule, c.source, c.row_key, c.observed, c.threshold, c.level, c.observed_at
+	SELECT c.rule, pg_catalog.to_regclass(c.source), c.row_key, c.observed, c.threshold, c.level, c.observed_at
 	FROM csat.citus_breaches() c;
 COMMENT ON VIEW csat.all_breaches IS 'every breach: csat.breaches (plain tables) and, on a Citus coordinator, those of watched distributed tables, kept next to their shards';
 GRANT SELECT ON csat.all_breaches TO PUBLIC;
