@@ -400,6 +400,7 @@ watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs, Da
 	Datum		args[8];
 	CsatUserSwitch sw;
 	int			rc;
+	char	   *upsert;
 
 	/* the key's text, read back as the distribution column's type */
 	getTypeInputInfo(keytype, &typinput, &typioparam);
@@ -416,22 +417,33 @@ watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs, Da
 	args[6] = TimestampTzGetDatum(batch->observed_at);
 	args[7] = PointerGetDatum(construct_array(typed, m, keytype, typlen, typbyval, typalign));
 	csat_switch_to(&sw, watch_breaches_owner);
-	rc = SPI_execute_with_args(psprintf(csat_sql("INSERT INTO %s AS b (key, source, row_key, rule, observed, threshold, level, observed_at)"
-												 " SELECT u.key, $2, u.k, u.r, u.o, u.t,"
-												 " (ARRAY['warning'::@extschema@.level, 'breach'::@extschema@.level])[u.l], $7"
-												 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), pg_catalog.unnest($4),"
-												 " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($8)) AS u(r, k, o, t, l, key)"
-												 " ON CONFLICT (key, source, rule) DO UPDATE"
-												 " SET observed = excluded.observed, threshold = excluded.threshold,"
-												 " level = excluded.level, observed_at = excluded.observed_at"
-												 " WHERE excluded.level OPERATOR(pg_catalog.>) b.level%s"),
-										batch->citus->table,
-										/* Citus counts the rows it sent, not those written */
-										batch->citus->remote ? " RETURNING true" : ""),
-							   8, types, args, NULL, false, 0);
-	if (rc != (batch->citus->remote ? SPI_OK_INSERT_RETURNING : SPI_OK_INSERT))
-		elog(ERROR, "upsert into %s failed: %s", batch->citus->table, SPI_result_code_string(rc));
-	batch->written += SPI_processed;
+	upsert = psprintf(csat_sql("INSERT INTO %s AS b (key, source, row_key, rule, observed, threshold, level, observed_at)"
+							   " SELECT u.key, $2, u.k, u.r, u.o, u.t,"
+							   " (ARRAY['warning'::@extschema@.level, 'breach'::@extschema@.level])[u.l], $7"
+							   " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($3), pg_catalog.unnest($4),"
+							   " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($8)) AS u(r, k, o, t, l, key)"
+							   " ON CONFLICT (key, source, rule) DO UPDATE"
+							   " SET observed = excluded.observed, threshold = excluded.threshold,"
+							   " level = excluded.level, observed_at = excluded.observed_at"
+							   " WHERE excluded.level OPERATOR(pg_catalog.>) b.level"), batch->citus->table);
+	if (!batch->citus->remote)
+	{
+		rc = SPI_execute_with_args(upsert, 8, types, args, NULL, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "upsert into %s failed: %s", batch->citus->table, SPI_result_code_string(rc));
+		batch->written += SPI_processed;
+	}
+	else
+	{
+		bool		isnull;
+
+		/* through Citus, which counts the rows it sent: count those written */
+		rc = SPI_execute_with_args(psprintf("WITH w AS (%s RETURNING true) SELECT pg_catalog.count(*) FROM w", upsert),
+								   8, types, args, NULL, false, 0);
+		if (rc != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "upsert into %s failed: %s", batch->citus->table, SPI_result_code_string(rc));
+		batch->written += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
 	csat_switch_back(&sw);
 }
 

@@ -660,12 +660,14 @@ SQL
 	record watch/rule-change-reaches-workers $?
 	q "$C" -c "UPDATE csat.rules SET warning = 120, breach = 180 WHERE name = 'frt'" >/dev/null
 	same_breaches "after the rule change"
-	# csat.sweep on the coordinator covers the distributed table
-	wr "$C" "INSERT INTO %T SELECT g, 'std', 'chat', now() - interval '1 hour', NULL FROM generate_series(4001, 4010) g" >/dev/null
-	r=$(q "$C" -c 'SELECT csat.sweep()')
-	echo "   10 open tickets an hour old in each table, csat.sweep(): $r"
-	[ "$r" = 20 ]
+	# csat.sweep on the coordinator covers the distributed table: open tickets 100 s
+	# old (no breach yet when inserted), swept as of an hour later
+	wr "$C" "INSERT INTO %T SELECT g, 'std', 'chat', now() - interval '100 seconds', NULL FROM generate_series(4001, 4010) g" >/dev/null
+	r=$(q "$C" -c "SELECT csat.sweep(now() + interval '1 hour')" -c "SELECT csat.sweep(now() + interval '1 hour')" | tr '\n' ' ')
+	echo "   10 open tickets in each table, csat.sweep() an hour later, twice: $r"
+	[ "$r" = "20 0 " ]
 	record watch/sweep-covers-distributed $?
+	same_breaches "after the sweep"
 	# backfill of a distributed table holding rows
 	q "$C" -c "CREATE TABLE tickets_bf (LIKE tickets INCLUDING ALL)" -c "SELECT create_distributed_table('tickets_bf', 'id')" >/dev/null
 	q "$C" -c "INSERT INTO tickets_bf SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g" >/dev/null
@@ -687,6 +689,19 @@ SQL
 	set -- $r
 	[ $s1 = 0 ] && [ $s2 = 0 ] && [ "$1" = 200 ] && [ "$2" = 50 ] && [ "$3" = 50 ] && [ "$4" = "$5" ]
 	record watch/concurrent-writers $?
+	# who sees and who writes: row security of the breach tables reaches the shards;
+	# a writer with INSERT only on the table gets its rows flagged (the trigger writes
+	# as the owner of csat's tables)
+	q "$C" -c "CREATE ROLE csat_reader" -c "GRANT SELECT ON tickets_plain TO csat_reader" \
+		-c "CREATE ROLE csat_writer" -c "GRANT INSERT ON tickets TO csat_writer" >/dev/null
+	a=$(q "$C" -c "SET ROLE csat_reader" -c "SELECT string_agg(DISTINCT source::text, ',') FROM csat.all_breaches")
+	q "$C" -c "GRANT SELECT ON tickets TO csat_reader" >/dev/null
+	b=$(q "$C" -c "SET ROLE csat_reader" -c "SELECT string_agg(DISTINCT source::text, ',' ORDER BY source::text) FROM csat.all_breaches")
+	w=$(q "$C" -c "SET ROLE csat_writer" -c "INSERT INTO tickets VALUES (8001, 'std', 'chat', '2026-03-02 10:00+00', '2026-03-02 10:10+00')" 2>&1 | head -1)
+	n=$(q "$C" -c "SELECT level FROM csat.all_breaches WHERE source = 'tickets'::regclass AND row_key = '8001'")
+	echo "   a reader with SELECT on tickets_plain sees breaches of: $a; with tickets too: $b; INSERT by a writer with INSERT only: ${w:-ok}, logged: $n"
+	[ "$a" = tickets_plain ] && [ "$b" = "tickets,tickets_plain" ] && [ -z "$w" ] && [ "$n" = breach ]
+	record watch/rights-on-the-cluster $?
 	# watched first, then distributed (into the group that has a breach table)
 	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null
 	r=$(q "$C" -c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | grep -v NOTICE | head -1)
