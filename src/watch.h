@@ -176,6 +176,7 @@ extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Da
 extern bool watch_citus_is_mirror(Relation rel);
 extern bool watch_citus_mirror_tables(char **names);
 extern void watch_citus_sync(const char *table);
+extern void watch_citus_announce(WatchCache *cache);
 extern int	watch_citus_allow_triggers(void);
 extern void watch_citus_restore(int nest);
 

@@ -564,6 +564,8 @@ csat_sweep(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		written = sweep_defs(cache, now);
+		/* what the shards of distributed tables logged meanwhile */
+		watch_citus_announce(cache);
 	}
 	PG_FINALLY();
 	{

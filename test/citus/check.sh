@@ -702,6 +702,17 @@ SQL
 	echo "   a reader with SELECT on tickets_plain sees breaches of: $a; with tickets too: $b; INSERT by a writer with INSERT only: ${w:-ok}, logged: $n"
 	[ "$a" = tickets_plain ] && [ "$b" = "tickets,tickets_plain" ] && [ -z "$w" ] && [ "$n" = breach ]
 	record watch/rights-on-the-cluster $?
+	# NOTIFY: the shards log, the coordinator's csat.sweep() announces, once
+	q "$C" -c "SELECT csat.sweep()" -c "UPDATE csat.rules SET notify = true WHERE name = 'frt'" >/dev/null
+	q "$C" -c "INSERT INTO tickets SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:05+00' FROM generate_series(8101, 8105) g" \
+		-c "INSERT INTO tickets SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:02:30+00' FROM generate_series(8106, 8107) g" >/dev/null
+	out=$("$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d postgres -qAtX -c "LISTEN csat_breach" -c "SELECT csat.sweep()" -c "SELECT csat.sweep()" 2>&1)
+	n=$(printf '%s\n' "$out" | grep -c 'Asynchronous notification')
+	r=$(printf '%s\n' "$out" | sed -n 's/.*with payload "\(.*\)" received.*/\1/p')
+	echo "   7 rows past a threshold of rule frt (notify) logged on the shards (5 breach, 2 warning); two sweeps on the coordinator sent $n notification(s): $r"
+	[ "$n" = 1 ] && [ "$r" = '{"rule": "frt", "source": "public.tickets", "count": 7, "level": "breach"}' ]
+	record watch/sweep-notifies-distributed $?
+	q "$C" -c "UPDATE csat.rules SET notify = false WHERE name = 'frt'" >/dev/null
 	# watched first, then distributed (into the group that has a breach table)
 	q "$C" -c "SELECT csat.watch('tickets_pre', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null
 	r=$(q "$C" -c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | grep -v NOTICE | head -1)
