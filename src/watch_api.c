@@ -563,6 +563,16 @@ csat_sweep(PG_FUNCTION_ARGS)
 	cache = watch_cache_pin();
 	PG_TRY();
 	{
+		ListCell   *lc;
+
+		/* tables distributed since they were watched */
+		foreach(lc, cache->defs)
+		{
+			WatchDef   *def = lfirst(lc);
+
+			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->relid)))
+				watch_citus_adopt(def->relid, def->key_column);
+		}
 		written = sweep_defs(cache, now);
 		/* what the shards of distributed tables logged meanwhile */
 		watch_citus_announce(cache);

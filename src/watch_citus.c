@@ -360,6 +360,51 @@ watch_citus_prepare(Oid relid, const char *key_column)
 }
 
 /*
+ * csat.sweep() on the coordinator, for each watched table: one that was
+ * distributed since it was watched (create_distributed_table fires nothing
+ * csat could catch; Citus copied the watch triggers to its shards) gets the
+ * copies of the configuration and its group's breach table here, which the
+ * triggers on its shards need (until then their writes fail with 55000).
+ * Distributed by another column than the watch key, it is reported.  Inside
+ * SPI.
+ */
+void
+watch_citus_adopt(Oid relid, const char *key_column)
+{
+	CitusTable	ct;
+	CsatUserSwitch sw;
+	char		names[5][NAMEDATALEN];
+	bool		mirrors = true;
+
+	citus_table(relid, &ct);
+	if (ct.method != 'h')
+		return;
+	for (int i = 0; i < 5; i++)
+	{
+		snprintf(names[i], NAMEDATALEN, "citus_%s", config_tables[i]);
+		mirrors &= OidIsValid(get_relname_relid(names[i], csat_extension_schema(false)));
+	}
+	if (mirrors && OidIsValid(get_relname_relid(psprintf("citus_breaches_%d", ct.colocation),
+											   csat_extension_schema(false))))
+		return;
+	if (strcmp(ct.distcol, key_column) != 0)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("watched table \"%s\" was distributed by column \"%s\", not by its key \"%s\"",
+						get_rel_name(relid), ct.distcol, key_column),
+				 errhint("Run csat.unwatch for it, then csat.watch by its distribution column.")));
+		return;
+	}
+	if (local_group() != 0)
+		return;
+	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
+	ensure_mirrors();
+	ensure_breach_table(relid, &ct);
+	csat_switch_back(&sw);
+}
+
+/*
  * Where the coordinator's backfill and sweep of relid log breaches: the
  * distributed breach table of its group, through Citus; false for any
  * other table (csat.breaches).  Inside SPI.
@@ -541,13 +586,13 @@ watch_citus_shard(TriggerData *td, WatchCache *own)
 					 errmsg("csat's configuration is not on this node"),
 					 errdetail("Table \"%s\" has csat's watch triggers, but no table was watched with csat.watch after it was distributed.",
 							   get_rel_name(logical)),
-					 errhint("Run csat.unwatch and csat.watch for it on the coordinator.")));
+					 errhint("Run csat.sweep() on the coordinator, which puts it there.")));
 		if (defs != NIL && target.table == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("distributed table \"%s\" has no breach table", get_rel_name(logical)),
 					 errdetail("It was distributed, or moved to another co-location group, after it was watched."),
-					 errhint("Run csat.unwatch and csat.watch for it on the coordinator.")));
+					 errhint("Run csat.sweep() on the coordinator, which creates it.")));
 		if (defs != NIL)
 			watch_statement_into(td, defs, &target);
 	}

@@ -718,7 +718,23 @@ SQL
 	r=$(q "$C" -c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre', 'id')" 2>&1 | grep -v NOTICE | head -1)
 	echo "   create_distributed_table on a watched table (citus.enable_unsafe_triggers on): ${r:-ok}"
 	r=$(q "$C" -c "INSERT INTO tickets_pre SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g" 2>&1 | head -1)
-	echo "   100 rows inserted (30 past the threshold): ${r:-ok}; csat.all_breaches: $(q "$C" -c "SELECT count(*) FROM csat.all_breaches WHERE source = 'tickets_pre'::regclass")"
+	n=$(q "$C" -c "SELECT count(*) FROM csat.all_breaches WHERE source = 'tickets_pre'::regclass")
+	echo "   100 rows inserted (30 past the threshold): ${r:-ok}; csat.all_breaches: $n"
+	[ -z "$r" ] && [ "$n" = 30 ]
+	record watch/distributed-after-watch-same-group $?
+	# watched first, then distributed into a group without a breach table: writes
+	# fail until csat.sweep() on the coordinator sets the group up
+	q "$C" -c "CREATE TABLE tickets_pre4 (LIKE tickets INCLUDING ALL)" \
+		-c "SELECT csat.watch('tickets_pre4', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" \
+		-c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre4', 'id', shard_count => 4)" >/dev/null 2>&1
+	ins="INSERT INTO tickets_pre4 SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g"
+	r1=$(q "$C" -c "$ins" 2>&1 | grep -o 'ERROR:.*' | head -1)
+	q "$C" -c "SELECT csat.sweep()" >/dev/null
+	r2=$(q "$C" -c "$ins" 2>&1 | head -1)
+	n=$(q "$C" -c "SELECT count(*) FROM csat.all_breaches WHERE source = 'tickets_pre4'::regclass")
+	echo "   watched, then distributed into a new co-location group: insert ${r1:-ok}; after csat.sweep(): ${r2:-ok}, csat.all_breaches: $n"
+	case $r1 in *"has no breach table"*) [ -z "$r2" ] && [ "$n" = 30 ] ;; *) false ;; esac
+	record watch/distributed-after-watch-set-up-by-sweep $?
 	# Citus reference and local tables stay refused
 	q "$C" >/dev/null 2>&1 <<'SQL'
 CREATE TABLE tickets_ref (LIKE tickets_plain INCLUDING ALL);
