@@ -12,6 +12,7 @@
  *                    removing it, and the event trigger for new partitions
  *   watch_api.c      csat.watch, csat.unwatch and csat.sweep
  *   watch_citus.c    the same on the shards of Citus distributed tables
+ *   watch_citus_sweep.c  NOTIFY of their breaches from the coordinator's sweep
  *
  * csat.watch() registers (table, metric) in csat.watches and installs two
  * statement-level AFTER triggers (INSERT, UPDATE) with transition tables on
@@ -177,6 +178,9 @@ extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Da
 extern bool watch_citus_is_mirror(Relation rel);
 extern bool watch_citus_mirror_tables(char **names);
 extern void watch_citus_sync(const char *table);
+extern bool watch_citus_on_coordinator(void);
+
+/* watch_citus_sweep.c */
 extern void watch_citus_announce(WatchCache *cache);
 extern int	watch_citus_allow_triggers(void);
 extern void watch_citus_restore(int nest);
