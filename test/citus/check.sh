@@ -11,8 +11,9 @@
 # It then checks or prints what else matters on a cluster: scalar functions
 # over split results (Wilson bounds, checks), FILTER, HAVING, window functions,
 # EXPLAIN ANALYZE, ORDER BY/DISTINCT inside aggregates, an internal-state
-# aggregate for contrast, calendars read inside split aggregates, watched Citus
-# tables, mapped distributed sources with csat.refresh and the KPI views against a
+# aggregate for contrast, calendars read inside split aggregates, watched
+# distributed tables (breaches equal to a plain table's, writes on workers,
+# concurrent writers, sweep, NOTIFY, rights, bulk load timings), mapped distributed sources with csat.refresh and the KPI views against a
 # single node (when those families are present), partial states
 # under workers' extra_float_digits, and extension propagation (DROP/CREATE,
 # ALTER EXTENSION UPDATE, a fourth node added later on port +3).
@@ -26,6 +27,7 @@
 #   CSAT_CITUS_PORT  first of four ports (default 9700)
 #   CSAT_CITUS_ROWS  rows of the test table (default 300000)
 #   CSAT_CITUS_SCALE scale of the demo data for the mapped sources (default 0.05)
+#   CSAT_CITUS_BULK  rows of the watched/unwatched bulk load timings (default 200000)
 #   CSAT_CITUS_KEEP  1: leave the servers running (prints how to stop)
 # Exit status 0 when every check passed.
 set -uo pipefail
