@@ -9,7 +9,7 @@ PG_CONFIG  ?= pg_config
 # (sql/<family>.sql) side by side.  The install script of the current version
 # is the family SQL files concatenated in dependency order (families not
 # present are skipped).
-FAMILIES    = common scores sketch checks guards calendar watch views views_fn kpi_expr kpis alerts views_std kpis_fn alerts_fn views_kpi verify
+FAMILIES    = common scores sketch checks guards calendar watch watch_citus views views_fn kpi_expr kpis alerts views_std kpis_fn alerts_fn views_kpi verify
 # Run again by every upgrade: the KPI views (CREATE OR REPLACE, rebinding every
 # operator they use) and the final check that no csat object depends on an
 # object outside pg_catalog that is not csat's own.
@@ -22,7 +22,7 @@ FAMILY_SQL  = $(wildcard $(addprefix src/,$(addsuffix .sql,$(FAMILIES))))
 # to older families, when there are any); when the next version starts, it is
 # frozen too.  test/t/upgrade.sh proves old + upgrades == fresh install.
 PREV_VERSION  = 0.5
-NEW_FAMILIES  = guards alerts
+NEW_FAMILIES  = guards watch_citus alerts
 UPGRADE_SQL   = $(wildcard src/upgrade-$(PREV_VERSION)--$(EXTVERSION).sql) \
                 $(wildcard $(addprefix src/,$(addsuffix .sql,$(NEW_FAMILIES) $(REPLAYED))))
 

@@ -361,6 +361,17 @@ calendar_not_found(const char *name)
 CsatCalendar *
 csat_calendar_load(const char *name, MemoryContext mcxt)
 {
+	return csat_calendar_load_from(name, mcxt, NULL);
+}
+
+/*
+ * The same, read from other tables of the same shape: tables[0..2] name the
+ * calendars, hours and holidays tables (quoted, qualified).  The shards of a
+ * Citus distributed table read the node's copies of csat's calendars.
+ */
+CsatCalendar *
+csat_calendar_load_from(const char *name, MemoryContext mcxt, char *const *tables)
+{
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
 	CsatCalendar *cal;
@@ -377,8 +388,10 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	rc = SPI_execute_with_args(csat_sql("SELECT time_zone FROM @extschema@.calendars"
-							   " WHERE name OPERATOR(pg_catalog.=) $1"),
+	rc = SPI_execute_with_args(tables ? psprintf("SELECT time_zone FROM %s"
+												 " WHERE name OPERATOR(pg_catalog.=) $1", tables[0])
+							   : csat_sql("SELECT time_zone FROM @extschema@.calendars"
+										  " WHERE name OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendars failed: %s", SPI_result_code_string(rc));
@@ -395,8 +408,10 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 				 errmsg("time zone \"%s\" of calendar \"%s\" is not recognized",
 						zone ? zone : "", name)));
 
-	rc = SPI_execute_with_args(csat_sql("SELECT isodow, opens, closes FROM @extschema@.calendar_hours"
-							   " WHERE calendar OPERATOR(pg_catalog.=) $1"),
+	rc = SPI_execute_with_args(tables ? psprintf("SELECT isodow, opens, closes FROM %s"
+												 " WHERE calendar OPERATOR(pg_catalog.=) $1", tables[1])
+							   : csat_sql("SELECT isodow, opens, closes FROM @extschema@.calendar_hours"
+										  " WHERE calendar OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendar_hours failed: %s", SPI_result_code_string(rc));
@@ -412,8 +427,10 @@ csat_calendar_load(const char *name, MemoryContext mcxt)
 		ranges[i].close = DatumGetTimeADT(SPI_getbinval(tup, td, 3, &isnull));
 	}
 
-	rc = SPI_execute_with_args(csat_sql("SELECT day FROM @extschema@.calendar_holidays"
-							   " WHERE calendar OPERATOR(pg_catalog.=) $1"),
+	rc = SPI_execute_with_args(tables ? psprintf("SELECT day FROM %s"
+												 " WHERE calendar OPERATOR(pg_catalog.=) $1", tables[2])
+							   : csat_sql("SELECT day FROM @extschema@.calendar_holidays"
+										  " WHERE calendar OPERATOR(pg_catalog.=) $1"),
 							   1, argtypes, args, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.calendar_holidays failed: %s", SPI_result_code_string(rc));

@@ -20,6 +20,8 @@ typedef struct CsatCalendar CsatCalendar;
  * may call it too (it connects and finishes its own SPI level).
  */
 extern CsatCalendar *csat_calendar_load(const char *name, MemoryContext mcxt);
+extern CsatCalendar *csat_calendar_load_from(const char *name, MemoryContext mcxt,
+											 char *const *tables);
 
 /*
  * Seconds of [start, stop) that fall inside the calendar's opening hours,

@@ -14,6 +14,8 @@ extern void csat_collect_hours(Tuplestorestate *ts, TupleDesc desc, AttrNumber a
 extern Datum csat_hours_array(TimestampTz *hours, int n);
 /* note hours (everything: a NULL hour) of a kind in the local csat.changes (inside SPI) */
 extern void csat_note_hours(const char *kind, TimestampTz *hours, int n, bool everything);
+/* the shard id in a shard relation's name (<table>_<shard id>), or -1 */
+extern int64 csat_shard_id_of(Relation rel);
 /* is rel a shard of a Citus table (on this node's metadata)? false without Citus */
 extern bool csat_is_citus_shard(Relation rel);
 /* csat.track_change() on a shard of a Citus distributed table */

@@ -69,9 +69,8 @@ ts_column(Relation rel, const char *name)
 	return a;
 }
 
-/* the shard id in a shard relation's name (<table>_<shard id>), or -1 */
-static int64
-shard_id_of(Relation rel)
+int64
+csat_shard_id_of(Relation rel)
 {
 	const char *name = RelationGetRelationName(rel);
 	const char *u = strrchr(name, '_');
@@ -84,7 +83,7 @@ shard_id_of(Relation rel)
 bool
 csat_is_citus_shard(Relation rel)
 {
-	int64		shardid = shard_id_of(rel);
+	int64		shardid = csat_shard_id_of(rel);
 	Oid			types[2] = {INT8OID, TEXTOID};
 	Datum		args[2];
 
@@ -148,7 +147,7 @@ csat_track_shard(TriggerData *td, Oid nsp)
 	TriggerEvent ev = td->tg_event;
 	const char *kind = tg->tgargs[0];
 	const char *name = RelationGetRelationName(rel);
-	int64		shardid = shard_id_of(rel);
+	int64		shardid = csat_shard_id_of(rel);
 	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
 	Datum		args[3];
 	char	   *target = NULL;

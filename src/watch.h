@@ -11,6 +11,8 @@
  *   watch_trigger.c  the statement trigger on watched tables, installing and
  *                    removing it, and the event trigger for new partitions
  *   watch_api.c      csat.watch, csat.unwatch and csat.sweep
+ *   watch_citus.c    the same on the shards of Citus distributed tables
+ *   watch_citus_sweep.c  NOTIFY of their breaches from the coordinator's sweep
  *
  * csat.watch() registers (table, metric) in csat.watches and installs two
  * statement-level AFTER triggers (INSERT, UPDATE) with transition tables on
@@ -100,6 +102,14 @@ typedef struct Binding
 	FmgrInfo	channel_out;
 } Binding;
 
+/* where breaches of a Citus distributed table go (watch_citus.c) */
+typedef struct WatchTarget
+{
+	char	   *table;			/* its group's breach table or a shard of it, quoted */
+	Oid			keytype;		/* type of its key column: the distribution column's */
+	bool		remote;			/* the distributed table, through Citus (else a local shard) */
+} WatchTarget;
+
 /* breaching rows waiting for the upsert */
 typedef struct Batch
 {
@@ -115,6 +125,7 @@ typedef struct Batch
 	MemoryContext keycxt;		/* holds the keys; reset after each upsert */
 	bool		mostly_new;		/* rows of an INSERT: try a plain INSERT first */
 	int64		written;		/* rows inserted or escalated so far */
+	const WatchTarget *citus;	/* NULL: csat.breaches */
 } Batch;
 
 /* one loaded configuration: every row of csat.watches with its rules */
@@ -132,6 +143,7 @@ extern Oid	watch_breaches_relid;	/* set by every load */
 extern Oid	watch_breaches_owner;
 extern Oid	watch_level_typid;		/* csat.level */
 extern WatchCache *watch_cache_pin(void);
+extern WatchCache *watch_cache_pin_mirror(void);
 extern void watch_cache_unpin(WatchCache *cache);
 extern WatchDef *watch_find_def(WatchCache *cache, Oid relid, const char *metric);
 extern List *watch_defs_of(WatchCache *cache, Relation rel);
@@ -148,11 +160,29 @@ extern void watch_send_notifications(List *defs, Oid source);
 extern void watch_reset_counts(List *defs);
 
 /* watch_trigger.c */
+extern void watch_statement_into(TriggerData *td, List *defs, const WatchTarget *target);
 extern void watch_install_triggers(Oid relid, bool lenient);
 extern void watch_drop_triggers(Oid relid);
 
 /* watch_api.c */
 extern int64 watch_scan_and_flag(WatchDef *def, const char *query, int nargs, Oid *argtypes,
 								 Datum *args, TimestampTz now, bool mostly_new);
+
+/* watch_citus.c */
+extern bool watch_citus_prepare(Oid relid, const char *key_column);
+extern bool watch_citus_target(Oid relid, WatchTarget *target);
+extern void watch_citus_adopt(Oid relid, const char *key_column);
+extern bool watch_citus_shard(TriggerData *td, WatchCache *cache);
+extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs,
+							  Datum *thr, Datum *lev);
+extern bool watch_citus_is_mirror(Relation rel);
+extern bool watch_citus_mirror_tables(char **names);
+extern void watch_citus_sync(const char *table);
+extern bool watch_citus_on_coordinator(void);
+
+/* watch_citus_sweep.c */
+extern void watch_citus_announce(WatchCache *cache);
+extern int	watch_citus_allow_triggers(void);
+extern void watch_citus_restore(int nest);
 
 #endif							/* CSAT_WATCH_H */

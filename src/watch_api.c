@@ -61,6 +61,7 @@ watch_scan_and_flag(WatchDef *def, const char *query, int nargs, Oid *argtypes,
 	SPIPlanPtr	plan;
 	Portal		portal;
 	Batch		batch;
+	WatchTarget target;
 	Binding		b;
 	TupleTableSlot *slot = NULL;
 	MemoryContext rowcxt,
@@ -72,6 +73,8 @@ watch_scan_and_flag(WatchDef *def, const char *query, int nargs, Oid *argtypes,
 	portal = SPI_cursor_open(NULL, plan, args, NULL, false);
 	watch_batch_init(&batch, def->relid, now);
 	batch.mostly_new = mostly_new;
+	if (watch_citus_target(def->relid, &target))
+		batch.citus = &target;
 	watch_reset_counts(list_make1(def));
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "csat watch row", ALLOCSET_SMALL_SIZES);
 	for (;;)
@@ -245,32 +248,6 @@ check_no_nested_watch(WatchCache *cache, Oid relid)
 }
 
 /*
- * Citus tables (distributed, reference or Citus local) are written through
- * shard tables, on the workers or under another name, whose triggers do not
- * find the table in csat.watches: watching one would log nothing.  The
- * caller is connected to SPI; without Citus this costs one catalog lookup.
- */
-static void
-check_not_citus(Oid relid)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(relid)};
-
-	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
-		return;
-	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition"
-							  " WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading pg_dist_partition failed");
-	if (SPI_processed > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot watch Citus table \"%s\"", get_rel_name(relid)),
-				 errdetail("Its rows are written through shard tables, whose triggers do not find it in csat.watches, so no breach would be logged."),
-				 errhint("Watch a plain table on the coordinator, or query the table with the csat aggregates and checks.")));
-}
-
-/*
  * May the caller read what a scan of def reads?  The scan itself runs as the
  * table's owner, so this is the check that reading as the caller did:
  * SELECT on the table, or on every column the watch reads.
@@ -367,6 +344,7 @@ csat_watch(PG_FUNCTION_ARGS)
 	int64		written = 0;
 	WatchCache *cache;
 	bool		duplicate;
+	bool		citus;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -406,7 +384,8 @@ csat_watch(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	check_not_citus(relid);
+	/* a hash-distributed table: its breaches are kept next to its shards */
+	citus = watch_citus_prepare(relid, cols[0]);
 	args[0] = ObjectIdGetDatum(relid);
 	nulls[0] = ' ';
 	args[1] = CStringGetTextDatum(metric);
@@ -422,7 +401,16 @@ csat_watch(PG_FUNCTION_ARGS)
 					 8, argtypes, args, nulls, SPI_OK_INSERT);
 
 	/* the triggers are the caller's, on the caller's table and its partitions */
-	watch_install_triggers(relid, false);
+	if (citus)
+	{
+		/* Citus copies them to every shard; only csat's own CREATE TRIGGER may */
+		int			nest = watch_citus_allow_triggers();
+
+		watch_install_triggers(relid, false);
+		watch_citus_restore(nest);
+	}
+	else
+		watch_install_triggers(relid, false);
 
 	if (backfill)
 		written = backfill_watch(relid, metric);
@@ -458,7 +446,13 @@ csat_unwatch(PG_FUNCTION_ARGS)
 					 1, argtypes, args, NULL, SPI_OK_SELECT);
 	left = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (left == 0)
+	{
+		/* on a Citus table, Citus drops them from every shard too */
+		int			nest = watch_citus_allow_triggers();
+
 		watch_drop_triggers(relid);
+		watch_citus_restore(nest);
+	}
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -569,7 +563,19 @@ csat_sweep(PG_FUNCTION_ARGS)
 	cache = watch_cache_pin();
 	PG_TRY();
 	{
+		ListCell   *lc;
+
+		/* tables distributed since they were watched */
+		foreach(lc, cache->defs)
+		{
+			WatchDef   *def = lfirst(lc);
+
+			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->relid)))
+				watch_citus_adopt(def->relid, def->key_column);
+		}
 		written = sweep_defs(cache, now);
+		/* what the shards of distributed tables logged meanwhile */
+		watch_citus_announce(cache);
 	}
 	PG_FINALLY();
 	{

@@ -58,7 +58,7 @@
  * the transaction no pin is left (pins never outlive a call), so whatever an
  * error left pinned is freed there.
  */
-static WatchCache *current_cache = NULL;
+static WatchCache *caches[2] = {NULL, NULL};	/* [mirror]: csat's tables, the node's Citus copies */
 static List *retired_caches = NIL;	/* replaced but pinned, in TopMemoryContext */
 static uint64 inval_gen = 1;
 static bool callbacks_registered = false;
@@ -101,14 +101,14 @@ free_cache(WatchCache *cache)
 	MemoryContextDelete(cache->cxt);
 }
 
-/* replace the current cache; the old one goes now or with its last pin */
+/* replace a current cache; the old one goes now or with its last pin */
 static void
-retire_current(void)
+retire_current(int which)
 {
-	WatchCache *old = current_cache;
+	WatchCache *old = caches[which];
 	MemoryContext oldcxt;
 
-	current_cache = NULL;
+	caches[which] = NULL;
 	if (old == NULL)
 		return;
 	if (old->pins == 0)
@@ -139,11 +139,14 @@ watch_xact_callback(XactEvent event, void *arg)
 		free_cache(lfirst(lc));
 	list_free(retired_caches);
 	retired_caches = NIL;
-	if (current_cache == NULL)
-		return;
-	current_cache->pins = 0;
-	if (current_cache->xact_only)
-		retire_current();
+	for (int which = 0; which < 2; which++)
+	{
+		if (caches[which] == NULL)
+			continue;
+		caches[which]->pins = 0;
+		if (caches[which]->xact_only)
+			retire_current(which);
+	}
 }
 
 /* text of column i of an SPI result row, copied into cxt, or NULL */
@@ -198,7 +201,7 @@ config_relids(void)
  * caller's until the load succeeded: an error leaks nothing.
  */
 static WatchCache *
-load_cache(uint64 gen)
+load_cache(uint64 gen, bool mirror)
 {
 	MemoryContext cxt;
 	WatchCache *cache;
@@ -206,6 +209,7 @@ load_cache(uint64 gen)
 	int			save_sec;
 	List	   *rules = NIL;
 	ListCell   *lc;
+	char	   *mirrors[5];		/* rules, watches, calendars, hours, holidays */
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "csat watch cache", ALLOCSET_SMALL_SIZES);
 	cache = MemoryContextAllocZero(cxt, sizeof(WatchCache));
@@ -222,12 +226,19 @@ load_cache(uint64 gen)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
+	if (mirror && !watch_citus_mirror_tables(mirrors))
+		goto done;				/* no copies on this node: nothing is watched here */
 
 	/*
 	 * only the rules that judge rows (0.5: applies_to; a database not yet
 	 * updated from 0.4 has no such column, and every rule judges rows)
 	 */
-	if (SPI_execute(csat_sql(get_attnum(rules_relid, "applies_to") != InvalidAttrNumber
+	if (SPI_execute(mirror ? psprintf("SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
+									  " notify, calendar FROM %s r WHERE enabled"
+									  " AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND (r.calendar IS NULL"
+									  " OR EXISTS (SELECT FROM %s c WHERE c.name OPERATOR(pg_catalog.=) r.calendar))",
+									  mirrors[0], mirrors[2])
+					: csat_sql(get_attnum(rules_relid, "applies_to") != InvalidAttrNumber
 							 ? "SELECT name, metric, segment, channel, warning, breach, higher_is_worse,"
 							   " notify, calendar FROM @extschema@.rules r WHERE enabled"
 							   " AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND (r.calendar IS NULL"
@@ -269,11 +280,15 @@ load_cache(uint64 gen)
 		WatchRule  *r = lsecond((List *) lfirst(lc));
 
 		if (r->calendar)
-			r->cal = csat_calendar_load(r->calendar, cxt);
+			r->cal = csat_calendar_load_from(r->calendar, cxt, mirror ? mirrors + 2 : NULL);
 	}
 
-	if (SPI_execute(csat_sql("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
-							  " end_column, segment_column, channel_column FROM @extschema@.watches"),
+	/* the copies name the table: each node has its own OID for it */
+	if (SPI_execute(mirror ? psprintf("SELECT pg_catalog.to_regclass(source)::pg_catalog.oid, metric, key_column,"
+									  " value_column, start_column, end_column, segment_column, channel_column"
+									  " FROM %s WHERE pg_catalog.to_regclass(source) IS NOT NULL", mirrors[1])
+					: csat_sql("SELECT source::pg_catalog.oid, metric, key_column, value_column, start_column,"
+							   " end_column, segment_column, channel_column FROM @extschema@.watches"),
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -314,6 +329,7 @@ load_cache(uint64 gen)
 		MemoryContextSwitchTo(old);
 	}
 
+done:
 	PopActiveSnapshot();
 	SPI_finish();
 	SetUserIdAndSecContext(save_user, save_sec);
@@ -326,8 +342,8 @@ load_cache(uint64 gen)
  * caller must watch_cache_unpin it (in PG_FINALLY where code it does not
  * control may run meanwhile).
  */
-WatchCache *
-watch_cache_pin(void)
+static WatchCache *
+cache_pin(int which)
 {
 	if (!callbacks_registered)
 	{
@@ -335,22 +351,40 @@ watch_cache_pin(void)
 		RegisterXactCallback(watch_xact_callback, NULL);
 		callbacks_registered = true;
 	}
-	if (current_cache == NULL || current_cache->gen != inval_gen)
+	if (caches[which] == NULL || caches[which]->gen != inval_gen)
 	{
-		WatchCache *cache = load_cache(inval_gen);
+		WatchCache *cache = load_cache(inval_gen, which == 1);
 
-		retire_current();
-		current_cache = cache;
+		retire_current(which);
+		caches[which] = cache;
 	}
-	current_cache->pins++;
-	return current_cache;
+	caches[which]->pins++;
+	return caches[which];
+}
+
+WatchCache *
+watch_cache_pin(void)
+{
+	return cache_pin(0);
+}
+
+/*
+ * The same, read from the node's copies of csat's configuration that the
+ * coordinator keeps in step (watch_citus.c): what the shards of a Citus
+ * distributed table on a worker are watched with.  Its WatchDefs carry this
+ * node's OIDs of the watched tables.
+ */
+WatchCache *
+watch_cache_pin_mirror(void)
+{
+	return cache_pin(1);
 }
 
 void
 watch_cache_unpin(WatchCache *cache)
 {
 	Assert(cache->pins > 0);
-	if (--cache->pins > 0 || cache == current_cache)
+	if (--cache->pins > 0 || cache == caches[0] || cache == caches[1])
 		return;
 	retired_caches = list_delete_ptr(retired_caches, cache);
 	free_cache(cache);
@@ -450,6 +484,16 @@ csat_watch_config_changed(PG_FUNCTION_ARGS)
 	 */
 	relid = RelationGetRelid(td->tg_relation);
 	config_relids();
+	if (watch_citus_is_mirror(td->tg_relation))
+	{
+		/*
+		 * a node's copy of the configuration changed (on a worker: written
+		 * by the coordinator's distributed transaction): every backend of
+		 * the node reloads, through the invalidation of csat.rules
+		 */
+		CacheInvalidateRelcacheByRelid(rules_relid);
+		return PointerGetDatum(NULL);
+	}
 	if (relid != rules_relid && relid != watches_relid && relid != calendars_relid &&
 		relid != calendar_hours_relid && relid != calendar_holidays_relid)
 		ereport(ERROR,
@@ -471,5 +515,9 @@ csat_watch_config_changed(PG_FUNCTION_ARGS)
 	if ((is_rules && (TRIGGER_FIRED_BY_INSERT(ev) || TRIGGER_FIRED_BY_UPDATE(ev))) ||
 		(is_calendars && !TRIGGER_FIRED_BY_INSERT(ev)))
 		check_rule_calendars(is_rules);
+	/* the copies read by the shards of watched Citus tables follow, when there are any */
+	watch_citus_sync(relid == rules_relid ? "rules" : relid == watches_relid ? "watches" :
+					 relid == calendars_relid ? "calendars" :
+					 relid == calendar_hours_relid ? "calendar_hours" : "calendar_holidays");
 	return PointerGetDatum(NULL);
 }

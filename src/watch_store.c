@@ -492,6 +492,13 @@ watch_store_batch(Batch *batch)
 		notify |= batch->rule[i]->notify;
 		m++;
 	}
+	if (batch->citus != NULL)
+	{
+		/* a Citus distributed table's breaches: its group's breach table */
+		watch_citus_store(batch, m, rules, keys, obs, thr, lev);
+		done = true;
+		goto cleanup;
+	}
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(watch_breaches_owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
@@ -594,6 +601,7 @@ watch_store_batch(Batch *batch)
 				pfree(DatumGetPointer(args[i]));
 	}
 	SetUserIdAndSecContext(save_user, save_sec);
+cleanup:
 	batch->n = 0;
 	MemoryContextReset(batch->keycxt);
 	pfree(distinct);

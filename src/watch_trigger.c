@@ -52,9 +52,13 @@
 PG_FUNCTION_INFO_V1(csat_watch_trigger);
 PG_FUNCTION_INFO_V1(csat_watch_partitions);
 
-/* the work of one firing of the trigger, on the watches of its table */
-static void
-watch_statement(TriggerData *td, List *defs)
+/*
+ * The work of one firing of the trigger, on the watches of its table;
+ * breaches go to csat.breaches, or to target on a shard of a Citus table
+ * (where no NOTIFY is sent: it would reach only the worker's listeners).
+ */
+void
+watch_statement_into(TriggerData *td, List *defs, const WatchTarget *target)
 {
 	Relation	rel = td->tg_relation;
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -74,6 +78,7 @@ watch_statement(TriggerData *td, List *defs)
 	rowcxt = AllocSetContextCreate(work, "csat watch row", ALLOCSET_SMALL_SIZES);
 	watch_batch_init(&batch, InvalidOid, GetCurrentTransactionStartTimestamp());
 	batch.mostly_new = !is_update;
+	batch.citus = target;
 	watch_reset_counts(defs);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	if (is_update)
@@ -128,7 +133,8 @@ watch_statement(TriggerData *td, List *defs)
 			watch_store_batch(&batch);
 			MemoryContextSwitchTo(work);
 		}
-		watch_send_notifications(list_make1(b.def), b.def->relid);
+		if (target == NULL)
+			watch_send_notifications(list_make1(b.def), b.def->relid);
 	}
 	if (connected)
 		SPI_finish();
@@ -194,8 +200,8 @@ csat_watch_trigger(PG_FUNCTION_ARGS)
 		List	   *defs = watch_defs_of(cache, td->tg_relation);
 
 		if (defs != NIL)
-			watch_statement(td, defs);
-		else
+			watch_statement_into(td, defs, NULL);
+		else if (!watch_citus_shard(td, cache))
 			check_trigger_use(cache, td);
 	}
 	PG_FINALLY();

@@ -1,0 +1,52 @@
+-- watch_citus: reading the breaches of watched Citus distributed tables.  Their
+-- triggers log them on the shards, into csat.citus_breaches_<co-location id>
+-- (distributed tables csat.watch creates, one per co-location group, with the
+-- copies of the configuration the shards read: csat.citus_rules,
+-- csat.citus_watches, csat.citus_calendars, csat.citus_calendar_hours,
+-- csat.citus_calendar_holidays).  None of them exist without Citus.
+
+CREATE FUNCTION csat.citus_breaches()
+	RETURNS TABLE (rule text, source text, row_key text, observed float8, threshold float8,
+				   level csat.level, observed_at timestamptz)
+	LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t text;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN;
+	END IF;
+	-- source stays text here: Citus would evaluate to_regclass on the workers, whose OIDs differ
+	-- csat's breach tables among the Citus tables (read dynamically: they exist only with Citus)
+	FOR t IN EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
+		' FROM pg_catalog.pg_dist_partition p'
+		' JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid'
+		' JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace'
+		' JOIN pg_catalog.pg_extension e ON e.extnamespace OPERATOR(pg_catalog.=) n.oid'
+		' AND e.extname OPERATOR(pg_catalog.=) ''csat'''
+		' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1'
+	LOOP
+		RETURN QUERY EXECUTE pg_catalog.format(
+			'SELECT b.rule, b.source, b.row_key, b.observed, b.threshold,'
+			' b.level, b.observed_at FROM %s b', t);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION csat.citus_breaches() IS 'the breaches of watched Citus distributed tables (source as its qualified name), from every csat.citus_breaches_<co-location id> (none without Citus); as csat.breaches, a role sees those of the tables it may read';
+
+CREATE VIEW csat.all_breaches WITH (security_invoker = true) AS
+	SELECT b.rule, b.source, b.row_key, b.observed, b.threshold, b.level, b.observed_at
+	FROM csat.breaches b
+	UNION ALL
+	SELECT c.rule, pg_catalog.to_regclass(c.source), c.row_key, c.observed, c.threshold, c.level, c.observed_at
+	FROM csat.citus_breaches() c;
+COMMENT ON VIEW csat.all_breaches IS 'every breach: csat.breaches (plain tables) and, on a Citus coordinator, those of watched distributed tables, kept next to their shards';
+GRANT SELECT ON csat.all_breaches TO PUBLIC;
+COMMENT ON COLUMN csat.all_breaches.rule IS 'name of the csat.rules row that was crossed';
+COMMENT ON COLUMN csat.all_breaches.source IS 'the watched table (NULL when a distributed table''s breaches outlived it)';
+COMMENT ON COLUMN csat.all_breaches.row_key IS 'the source row''s key column, as text';
+COMMENT ON COLUMN csat.all_breaches.observed IS 'observed value (seconds for durations; business seconds when the rule has a calendar)';
+COMMENT ON COLUMN csat.all_breaches.threshold IS 'the threshold that was crossed';
+COMMENT ON COLUMN csat.all_breaches.level IS 'warning or breach';
+COMMENT ON COLUMN csat.all_breaches.observed_at IS 'time of the observation (transaction time of the write, or the sweep''s now)';
