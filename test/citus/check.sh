@@ -197,6 +197,7 @@ CASES=(
 	'csat.sla_sketch(interval)|csat.percentile(csat.sla_sketch(elapsed_iv), 0.5)|exact'
 	'csat.sla_sketch(double precision,double precision)|csat.percentile(csat.sla_sketch(elapsed, 0.005), 0.99)|exact'
 	'csat.rollup(csat.sketch)|csat.percentile(csat.rollup(sk), 0.9)|exact'
+	'csat._rollup(csat.sketch)|csat.percentile(csat._rollup(sk), 0.9)|exact'
 	'csat.sla_percentile(double precision,double precision)|csat.sla_percentile(elapsed, 0.95)|exact'
 	'csat.sla_percentile(interval,double precision)|csat.sla_percentile(elapsed_iv, 0.5)|exact'
 	'csat.sla_percentile(double precision,double precision[])|csat.sla_percentile(elapsed, ARRAY[0.5, 0.9, 0.99])|exact'
