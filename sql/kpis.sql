@@ -561,3 +561,34 @@ SELECT csat._rollup(s) IS NULL AS only_nulls FROM (VALUES (NULL::csat.sketch), (
 SELECT csat._rollup(s) IS NULL AS no_rows FROM (VALUES (NULL::csat.sketch)) v(s) WHERE false;
 SELECT p.proparallel, a.aggcombinefn::regproc, a.aggtranstype::regtype, a.aggfinalfn::regproc
   FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE a.aggfnoid = 'csat._rollup'::regproc;
+
+-- ---------------------------------------------------------------- csat.kpi_index_bounds
+-- the weighted_mean index's interval (months): the dimensions' t intervals (Kish) combined in
+-- quadrature with their weights; it holds the index, widens with the confidence,
+-- is infinite when a weighted dimension has one item, is the index itself at
+-- confidence NULL, and equals the combination computed here from the dimension rows
+CREATE TEMP TABLE ib AS
+SELECT s.period_start, s.totals, s.channel, s.segment, csat.kpi_index('month', s.period_start, s.kpi, s.totals, s.channel, s.segment) AS idx,
+       csat.kpi_index_bounds(csat.kpi_index('month', s.period_start, s.kpi, s.totals, s.channel, s.segment), 'month', s.period_start, s.kpi, s.totals, s.channel, s.segment, 0.95) AS b95,
+       csat.kpi_index_bounds(csat.kpi_index('month', s.period_start, s.kpi, s.totals, s.channel, s.segment), 'month', s.period_start, s.kpi, s.totals, s.channel, s.segment, 0.99) AS b99,
+       csat.kpi_index_bounds(csat.kpi_index('month', s.period_start, s.kpi, s.totals, s.channel, s.segment), 'month', s.period_start, s.kpi, s.totals, s.channel, s.segment, NULL) AS braw,
+       (SELECT sqrt(sum(w * w * ((b[3] - b[2]) / 2) ^ 2)) / sum(w)
+          FROM (SELECT csat.dimension_weight(x.breakdown, x.day) AS w,
+                       csat.kpi_bounds('weighted_mean', 1, x.n, x.hits, x.misses, x.sum_w, x.sum_wx, x.sum_wx2, x.sum_w2, NULL, NULL, NULL, NULL, 0.95) AS b
+                  FROM csat.kpi_states x
+                 WHERE x.grain = 'month' AND x.period_start = s.period_start AND x.kpi = s.kpi AND x.totals = s.totals - 1
+                   AND x.breakdown IS NOT NULL AND x.sum_w > 0
+                   AND x.channel IS NOT DISTINCT FROM s.channel AND x.segment IS NOT DISTINCT FROM s.segment) d
+         WHERE w > 0) AS h
+  FROM csat.kpi_states s
+ WHERE s.grain = 'month' AND s.kpi = 'satisfaction_index' AND s.breakdown IS NULL;
+DELETE FROM ib WHERE idx IS NULL;
+SELECT count(*) > 20 AS many_rows,
+       count(*) FILTER (WHERE b95[1] = idx) = count(*) AS value_is_index,
+       count(*) FILTER (WHERE b95[2] <= idx AND idx <= b95[3]) = count(*) AS holds_index,
+       count(*) FILTER (WHERE b95[2] < b95[3] AND b95[3] < 'Infinity') > 0 AS some_finite,
+       count(*) FILTER (WHERE b95[3] = 'Infinity') > 0 AS some_infinite,
+       count(*) FILTER (WHERE b99[2] <= b95[2] AND b95[3] <= b99[3]) = count(*) AS wider_at_99,
+       count(*) FILTER (WHERE braw = ARRAY[idx, idx, idx]) = count(*) AS raw_at_null,
+       count(*) FILTER (WHERE b95[3] = 'Infinity' OR abs(b95[3] - idx - h) <= 1e-12 * abs(idx)) = count(*) AS quadrature
+  FROM ib;

@@ -902,6 +902,33 @@ $$;
 COMMENT ON FUNCTION csat.kpi_index(text, timestamptz, text, int2, text, text) IS
 'internal: the weighted_mean index of a period and scope of csat.kpi_states: sum(w_d * mean_d) / sum(w_d) over its dimension rows, w_d = csat.dimension_weight on the period''s first day';
 
+-- the weighted_mean index of a period and scope with its interval at confidence:
+-- {index, low, high}, the half-width the dimensions' own intervals (csat.kpi_bounds:
+-- a t interval on Kish's effective n) combined in quadrature with their weights,
+-- sqrt(sum(w_d^2 h_d^2)) / sum(w_d); a dimension with too few items for an
+-- interval (+/-Infinity) makes the index's infinite; confidence NULL: {index,
+-- index, index} (the raw figure)
+CREATE OR REPLACE FUNCTION csat.kpi_index_bounds(index float8, grain text, period_start timestamptz, kpi text, totals int2,
+												 channel text, segment text, confidence float8)
+RETURNS float8[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT ARRAY[index, index - y.h, index + y.h]
+  FROM (SELECT pg_catalog.sqrt(pg_catalog.sum(x.w * x.w * ((x.b[3] - x.b[2]) / 2::float8) * ((x.b[3] - x.b[2]) / 2::float8)))
+			   / NULLIF(pg_catalog.sum(x.w), 0::float8) AS h
+		  FROM (SELECT csat.dimension_weight(s.breakdown, s.day) AS w,
+					   csat.kpi_bounds('weighted_mean', 1::float8, s.n, s.hits, s.misses, s.sum_w, s.sum_wx, s.sum_wx2, s.sum_w2,
+									   s.promoters, s.detractors, NULL::csat.sketch, NULL::text, kpi_index_bounds.confidence) AS b
+				  FROM csat.kpi_states s
+				 WHERE s.grain = kpi_index_bounds.grain AND s.period_start = kpi_index_bounds.period_start
+				   AND s.kpi = kpi_index_bounds.kpi AND s.totals = kpi_index_bounds.totals - 1::int2
+				   AND s.day = (kpi_index_bounds.period_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
+				   AND s.breakdown IS NOT NULL AND s.sum_w > 0::float8
+				   AND s.channel IS NOT DISTINCT FROM kpi_index_bounds.channel AND s.segment IS NOT DISTINCT FROM kpi_index_bounds.segment) x
+		 WHERE x.w > 0::float8) y
+$$;
+COMMENT ON FUNCTION csat.kpi_index_bounds(float8, text, timestamptz, text, int2, text, text, float8) IS
+'internal: {index, low, high} of the weighted_mean index of a period and scope (csat.kpi_index) at confidence: the dimensions'' t intervals (csat.kpi_bounds, Kish''s effective n) combined in quadrature with their weights on the period''s first day; +/-Infinity when a weighted dimension has too few items; confidence NULL: the index three times';
+
 -- Every KPI per grain, period and scope with its figures and its level against
 -- the plain (not change) rule that grades it: what csat.kpi_values shows without
 -- the comparisons, and what the alerts read (each row needs only its own state).
@@ -948,12 +975,13 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 											THEN csat.kpi_rule('rows', k.kpi, k.channel, k.segment) END
   -- the figure the rule judges with its interval at the rule's confidence ({value,
   -- low, high}, csat.kpi_bounds, never NULL; NULL confidence: the raw figure; the
-  -- weighted_mean index over dimensions has none), computed here only where the
+  -- weighted_mean index over dimensions: csat.kpi_index_bounds), computed here only where the
   -- figure itself is past the warning threshold: every interval holds its
   -- figure, so elsewhere the level is ok whatever the bounds, which are the
   -- costly part (csat.kpi_bounds inverts distributions and decodes sketches); b
   -- is NULL there (see bb)
-  LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL THEN pg_catalog.array_fill(v.value, '{3}'::int[])
+  LEFT JOIN LATERAL (SELECT CASE WHEN d.measure = 'weighted_mean' AND k.breakdown IS NULL
+								 THEN csat.kpi_index_bounds(v.value, k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, lc.confidence)
 								 WHEN csat.threshold_check(CASE WHEN d.measure <> 'duration' THEN f.value
 																WHEN r.statistic IS NULL OR r.statistic = 'p95' THEN f.p95
 																WHEN r.statistic = 'attainment' THEN f.attainment WHEN r.statistic = 'p50' THEN f.p50
