@@ -178,9 +178,9 @@ SELECT pg_temp.r(csat.change_bounds(120, 110, 140, 90, 85, 96, false)) AS p95_di
        pg_temp.r(ARRAY[30, 30 - sqrt(100 + 36), 30 + sqrt(400 + 25)]) AS by_hand;
 
 -- ---- kpi_rule: the rule that grades a KPI row -----------------------------------
--- the most specific enabled rule of the kind: both scope columns, then one (the
--- first name between a channel and a segment rule), then neither; NULL scope
--- columns (totals) match only rules without them
+-- the most specific enabled rule of the kind: both scope columns, then the
+-- segment, then the channel (the watch triggers' order), then neither, then the
+-- first name; NULL scope columns (totals) match only rules without them
 INSERT INTO csat.rules (name, metric, applies_to, channel, segment, warning, breach, higher_is_worse, unit) VALUES
   ('t all', 'test_kpi', 'kpi', NULL, NULL, 0.9, 0.8, false, 'fraction'),
   ('t chat', 'test_kpi', 'kpi', 'chat', NULL, 0.9, 0.8, false, 'fraction'),
@@ -190,12 +190,14 @@ INSERT INTO csat.rules (name, metric, applies_to, channel, segment, warning, bre
 SELECT c, s, csat.kpi_rule('kpi', 'test_kpi', c, s) AS kpi_rule, csat.kpi_rule('rows', 'test_kpi', c, s) AS rows_rule
   FROM (VALUES ('chat', 'vip'), ('chat', 'new'), ('email', 'vip'), ('email', 'new'), ('chat', NULL),
                (NULL, 'vip'), (NULL, NULL)) v(c, s);
--- a disabled rule is passed over: chat/vip falls to the tie of channel and segment, by name
+-- a disabled rule is passed over: chat/vip falls to the segment rule 't vip', not to
+-- 't chat' (the first name)
 UPDATE csat.rules SET enabled = false WHERE name = 'a chat vip';
 SELECT csat.kpi_rule('kpi', 'test_kpi', 'chat', 'vip') AS tie,
        csat.kpi_rule('kpi', 'other_kpi', 'chat', 'vip') IS NULL AS other_metric,
        csat.kpi_rule(NULL, 'test_kpi', 'chat', 'vip') IS NULL AS null_kind,
        csat.kpi_rule('kpi', NULL, 'chat', 'vip') IS NULL AS null_metric;
+SELECT csat.kpi_rule('kpi', 'test_kpi', 'chat', 'new') AS channel_only, csat.kpi_rule('kpi', 'test_kpi', 'email', 'vip') AS segment_only;
 -- a statement reads the rules once: every row of it sees the same rule
 SELECT count(DISTINCT csat.kpi_rule('kpi', 'test_kpi', 'email', 'vip')) AS one_rule FROM generate_series(1, 1000);
 DELETE FROM csat.rules WHERE metric = 'test_kpi';

@@ -592,3 +592,18 @@ SELECT count(*) > 20 AS many_rows,
        count(*) FILTER (WHERE braw = ARRAY[idx, idx, idx]) = count(*) AS raw_at_null,
        count(*) FILTER (WHERE b95[3] = 'Infinity' OR abs(b95[3] - idx - h) <= 1e-12 * abs(idx)) = count(*) AS quadrature
   FROM ib;
+
+-- ---------------------------------------------------------------- 7. which rule sets a duration's target
+-- a segment rule wins over a channel rule that also matches (the watch
+-- triggers' order), though 'frt_chat' comes first by name: chat tickets of
+-- segment vip are judged against 1 s, the other chat tickets against 1800 s
+INSERT INTO csat.rules (name, metric, segment, breach) VALUES ('frt_vip', 'first_response', 'vip', 1);
+SELECT (csat.refresh(true, :'asof')).full_rebuild;
+SELECT h.vip, h.hits, h.closed,
+       (SELECT count(*) FROM csat.tickets t WHERE t.channel = 'chat' AND coalesce(t.segment = 'vip', false) = h.vip
+           AND t.first_response_at <= :'asof' AND t.first_response_at >= t.opened_at
+           AND t.first_response_at - t.opened_at <= CASE WHEN h.vip THEN interval '1 s' ELSE interval '1800 s' END) AS expected
+  FROM (SELECT h.segment = 'vip' AS vip, csat.total(h.hits) AS hits, csat.total(h.n) AS closed
+          FROM csat.kpi_rollup_hourly h WHERE h.kpi = 'first_response' AND h.channel = 'chat' GROUP BY 1) h
+ ORDER BY 1;
+DELETE FROM csat.rules WHERE name = 'frt_vip';

@@ -53,6 +53,15 @@ SELECT channel, segment, nps_responses, nps, nps_level
 SELECT channel, segment, tickets, frt_target_s, round(frt_attainment::numeric, 6) AS attainment,
        round(frt_p95_s::numeric, 0) AS p95, frt_p95_level
   FROM csat.kpi_daily WHERE period_start = '2026-03-02' AND tickets > 0 ORDER BY 1, 2;
+-- a segment rule wins over a channel rule that also matches, whatever their names
+-- (the watch triggers' order): chat vip takes 'frt vip' (100 s), not 'frt chat'
+UPDATE csat.rules SET enabled = false WHERE name = 'frt chat vip';
+INSERT INTO csat.rules (name, metric, segment, channel, warning, breach, higher_is_worse, min_samples)
+  VALUES ('frt vip', 'first_response', 'vip', NULL, 90, 100, true, 30);
+SELECT channel, segment, frt_target_s FROM csat.kpi_daily
+ WHERE period_start = '2026-03-02' AND tickets > 0 AND channel = 'chat' ORDER BY 1, 2;
+DELETE FROM csat.rules WHERE name = 'frt vip';
+UPDATE csat.rules SET enabled = true WHERE name = 'frt chat vip';
 -- hourly and monthly views apply the same rules
 SELECT period_start, channel, segment, csat_rate_level, complaint_rate_level, frt_p95_level
   FROM csat.kpi_hourly WHERE channel IN ('chat', 'all') AND segment = 'all' ORDER BY 1, 2;

@@ -245,8 +245,10 @@ csat_period_end(PG_FUNCTION_ARGS)
 /*
  * csat.kpi_rule(applies_to, metric, channel, segment): the name of the most
  * specific enabled rule of csat.rules for a metric and scope, or NULL.  A
- * rule's NULL channel or segment matches every one; the rule with more of them
- * set wins, then the first name (as ORDER BY orders text).  The views ask for
+ * rule's NULL channel or segment matches every one; a rule with both set wins,
+ * then a segment rule, then a channel rule, then one with neither (the order the
+ * watch triggers use, src/watch_cache.c), then the first name (as ORDER BY orders
+ * text).  The views ask for
  * every row: the enabled rules are read once per call site and statement,
  * already in that order (fn_extra), and the first that matches wins.  Read as
  * the caller (csat.rules is readable by PUBLIC); the query names only csat's
@@ -282,7 +284,7 @@ kpi_rules_load(MemoryContext cxt)
 	char	   *q;
 
 	q = psprintf("SELECT name, applies_to, metric, channel, segment FROM %s.rules WHERE enabled"
-				 " ORDER BY (channel IS NOT NULL)::int OPERATOR(pg_catalog.+) (segment IS NOT NULL)::int DESC, name",
+				 " ORDER BY (segment IS NOT NULL)::int OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) (channel IS NOT NULL)::int DESC, name",
 				 quote_identifier(get_namespace_name(csat_extension_schema(false))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -427,7 +427,7 @@ BEGIN
 							pg_catalog.concat_ws(' AND ', 'true',
 								CASE WHEN r.channel IS NOT NULL THEN pg_catalog.format('x.channel OPERATOR(pg_catalog.=) %L', r.channel) END,
 								CASE WHEN r.segment IS NOT NULL THEN pg_catalog.format('x.segment OPERATOR(pg_catalog.=) %L', r.segment) END),
-							r.breach), '' ORDER BY (r.channel IS NOT NULL)::int OPERATOR(pg_catalog.+) (r.segment IS NOT NULL)::int DESC, r.name) || ' END'
+							r.breach), '' ORDER BY (r.segment IS NOT NULL)::int OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) (r.channel IS NOT NULL)::int DESC, r.name) || ' END'
 					  INTO tgt
 					  FROM csat.rules r WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND r.metric OPERATOR(pg_catalog.=) k.kpi
 					   AND (kind <> 'returns' OR (r.channel IS NULL AND r.segment IS NULL));
@@ -801,10 +801,10 @@ AS 'MODULE_PATHNAME', 'csat_period_end' LANGUAGE C IMMUTABLE STRICT PARALLEL SAF
 COMMENT ON FUNCTION csat.period_end(text, timestamptz, text) IS 'internal: the end of the period of the grain (hour .. quarter) that starts at start, on the wall clock of time zone tz';
 -- the most specific enabled rule of a metric and scope (src/kpi_figures.c): the
 -- rule of csat.rules with applies_to whose channel and segment match (NULL: any),
--- the one with more of them set first, then by name
+-- both set first, then a segment rule, then a channel rule, then by name
 CREATE OR REPLACE FUNCTION csat.kpi_rule(applies_to text, metric text, channel text, segment text) RETURNS text
 AS 'MODULE_PATHNAME', 'csat_kpi_rule' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION csat.kpi_rule(text, text, text, text) IS 'the name of the enabled csat.rules rule of applies_to (kpi or rows) that grades metric in the scope channel, segment (NULL = a total): a rule''s NULL channel or segment matches any; more of them set wins, then the first name; NULL when none matches';
+COMMENT ON FUNCTION csat.kpi_rule(text, text, text, text) IS 'the name of the enabled csat.rules rule of applies_to (kpi or rows) that grades metric in the scope channel, segment (NULL = a total): a rule''s NULL channel or segment matches any; a rule with both set wins, then a segment rule, then a channel rule (as for the watch triggers), then the first name; NULL when none matches';
 
 -- The states of every grain: hours (totals over channel and segment added up
 -- here), days, and weeks, months and quarters rolled up from the days.

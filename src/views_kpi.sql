@@ -181,7 +181,7 @@ BEGIN
 LEFT JOIN LATERAL (SELECT r.breach::float8 AS breach, r.warning, r.higher_is_worse, r.min_samples, r.confidence'
 		' FROM csat.rules r WHERE r.enabled AND r.metric = %L'
 		' AND (r.channel IS NULL OR r.channel = k.channel) AND (r.segment IS NULL OR r.segment = k.segment)'
-		' ORDER BY (r.channel IS NOT NULL)::int + (r.segment IS NOT NULL)::int DESC, r.name LIMIT 1) %I ON true',
+		' ORDER BY (r.segment IS NOT NULL)::int * 2 + (r.channel IS NOT NULL)::int DESC, r.name LIMIT 1) %I ON true',
 		metric, 'rule_' || metric), '' ORDER BY i)
 	  INTO rule_joins
 	  FROM pg_catalog.unnest(metrics) WITH ORDINALITY AS u(metric, i);
