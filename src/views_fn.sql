@@ -743,6 +743,7 @@ DECLARE
 	c_hours timestamptz[];
 	c_order timestamptz[];
 	c_ticket timestamptz[];
+	mode text;
 BEGIN
 	IF NOT pg_catalog.isfinite(at) THEN
 		RAISE EXCEPTION 'as_of must be finite' USING ERRCODE = '22023', DETAIL = pg_catalog.format('Got %s.', at);
@@ -765,6 +766,11 @@ BEGIN
 	-- and the hours noted on the shards of Citus distributed sources, consumed by a
 	-- distributed DELETE in this transaction: if the refresh fails, they come back
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		-- over one connection per worker: the notes are a few rows per shard, and
+		-- Citus would open more connections to delete them in parallel (in a new
+		-- session, as pg_cron's: 0.2 s against 0.1 s with 32 shards)
+		mode := pg_catalog.current_setting('citus.multi_shard_modify_mode', true);
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 		FOR ct IN SELECT c.relname FROM pg_catalog.pg_class c
 				   WHERE c.relnamespace OPERATOR(pg_catalog.=) 'csat'::pg_catalog.regnamespace
 					 AND c.relname OPERATOR(pg_catalog.~~) 'citus\_changes\_%' AND c.relkind OPERATOR(pg_catalog.=) 'r' LOOP
@@ -780,6 +786,7 @@ BEGIN
 			order_hours := order_hours OPERATOR(pg_catalog.||) c_order;
 			ticket_hours := ticket_hours OPERATOR(pg_catalog.||) c_ticket;
 		END LOOP;
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', mode, true);
 		-- a Citus source without that tracking (a reference table, a table distributed
 		-- after it was mapped, or moved to another co-location group): rebuild everything
 		IF NOT rebuild THEN
@@ -854,15 +861,14 @@ BEGIN
 		SELECT pg_catalog.array_agg(d::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d),
 			   pg_catalog.array_agg((d OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d)
 		  INTO dlo, dhi FROM pg_catalog.unnest(days) d;
-		-- (by the ranges, which hold exactly these hours: an index scan of each range,
-		-- where "= ANY (hours)" is planned as a scan of the whole table when the
-		-- planner has no statistics yet, as after a full refresh)
-		DELETE FROM csat.rollup_hourly r
-		 USING ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) AS x(lo, hi)
-		 WHERE r.hour OPERATOR(pg_catalog.>=) x.lo AND r.hour OPERATOR(pg_catalog.<) x.hi;
-		DELETE FROM csat.kpi_rollup_hourly r
-		 USING ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) AS x(lo, hi)
-		 WHERE r.period OPERATOR(pg_catalog.>=) x.lo AND r.period OPERATOR(pg_catalog.<) x.hi;
+		-- (one range at a time: an index scan each.  Joined to the ranges in one
+		-- statement, the planner guesses their share of the table and scans all of
+		-- it: 0.5 s of a 2.4 s incremental run on a Citus cluster at 600k rows of
+		-- csat.kpi_rollup_hourly, demo scale 0.2)
+		FOR i IN 1 .. coalesce(pg_catalog.cardinality(lo), 0) LOOP
+			DELETE FROM csat.rollup_hourly r WHERE r.hour OPERATOR(pg_catalog.>=) lo[i] AND r.hour OPERATOR(pg_catalog.<) hi[i];
+			DELETE FROM csat.kpi_rollup_hourly r WHERE r.period OPERATOR(pg_catalog.>=) lo[i] AND r.period OPERATOR(pg_catalog.<) hi[i];
+		END LOOP;
 		DELETE FROM csat.rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		DELETE FROM csat.kpi_rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		q := csat.kpi_rollup_sql(true);
