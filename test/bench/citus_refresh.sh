@@ -52,7 +52,7 @@ stop_all() {
 	local n
 	if [ "${CSAT_CITUS_KEEP:-0}" = 1 ]; then
 		echo "servers left running; stop with:"
-		for n in "${NAMES[@]}"; do echo "  $BIN/pg_ctl -D $DIR/$n stop"; done
+		for n in "${NAMES[@]}"; do echo "  $([ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres -- ')$BIN/pg_ctl -D $DIR/$n stop"; done
 		return
 	fi
 	for n in "${NAMES[@]}"; do
@@ -110,6 +110,8 @@ SET client_min_messages = warning;
 SELECT create_distributed_table('shop.orders', 'id');
 SELECT create_distributed_table('shop.tickets', 'id', colocate_with => 'shop.orders');
 SELECT create_distributed_table('shop.surveys', 'id', colocate_with => 'shop.orders');
+-- (by order_id: its primary key must then include order_id)
+$([ "$RETURNS_BY" = order_id ] && echo "ALTER TABLE shop.returns DROP CONSTRAINT returns_pkey, ADD PRIMARY KEY (id, order_id);")
 SELECT create_distributed_table('shop.returns', '$RETURNS_BY', colocate_with => 'shop.orders');
 SET client_min_messages = warning;
 SELECT truncate_local_data_after_distributing_table(t)
