@@ -9,6 +9,9 @@
  *       the Citus metadata (pg_dist_shard), and writes that shard relation
  *       directly: no distributed query runs inside the trigger, so nothing is
  *       nested and nothing goes to another node.
+ *   csat.track_change() on a reference table's placement  fires on every
+ *       node; only the coordinator's placement notes the hours, in the
+ *       coordinator's csat.changes (csat_reference_on_coordinator, track.c).
  *   csat.citus_track_setup(source)  creates csat.citus_changes_<id>, a
  *       distributed table co-located with the source, if it is missing;
  *       csat.citus_track_cleanup() drops those no mapped table needs.
@@ -97,6 +100,43 @@ csat_is_citus_shard(Relation rel)
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading pg_dist_shard failed");
 	return SPI_processed == 1;
+}
+
+/*
+ * The logical table of rel when rel is this node's placement of a Citus
+ * reference table and this node is the coordinator (group 0), else
+ * InvalidOid.  A write to a reference table reaches every placement in one
+ * distributed transaction, so its propagated triggers fire once per node for
+ * the same rows: only the coordinator's placement notes them, in the
+ * coordinator's own csat.changes (csat.citus_tracked checks that the
+ * coordinator holds a placement).
+ */
+Oid
+csat_reference_on_coordinator(Relation rel)
+{
+	int64		shardid = csat_shard_id_of(rel);
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+	Datum		d;
+
+	if (shardid < 0 || !OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
+		return InvalidOid;
+	args[0] = Int64GetDatum(shardid);
+	args[1] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+															 RelationGetRelationName(rel)));
+	if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s"
+							  " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+							  " WHERE s.shardid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
+							  " AND p.repmodel OPERATOR(pg_catalog.=) 't'"
+							  " AND pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $2"
+							  " AND (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.=) 0",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading pg_dist_shard failed");
+	if (SPI_processed != 1)
+		return InvalidOid;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 
 /*

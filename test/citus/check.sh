@@ -834,6 +834,36 @@ SQL
 		[ $st = 0 ] || grep ERROR "$DIR/late.err"
 		record map/distributed-after-mapping $st
 		unmap "ARRAY['surveys']"
+		# a reference table mapped: its triggers fire on every placement, only the
+		# coordinator's notes the hours (once, in its csat.changes); writes through the
+		# coordinator and on a worker, then incremental == full
+		r=$(q "$C" -c "CREATE TABLE surveys_ref (survey_id bigint, answered_at timestamptz NOT NULL, score int NOT NULL, channel text)" \
+			-c "SELECT create_reference_table('surveys_ref')" \
+			-c "INSERT INTO surveys_ref SELECT g, timestamptz '2026-03-01 10:00+00' + g * interval '1 minute', 1 + g % 5, 'web' FROM generate_series(1, 100) g" \
+			-c "SELECT csat.map_source('surveys', 'surveys_ref')" -c "SELECT csat.citus_tracked('surveys_ref', 'surveys')" \
+			-c "SELECT (csat.refresh()).full_rebuild" \
+			-c "INSERT INTO surveys_ref SELECT g, timestamptz '2026-03-05 10:00+00' + g * interval '1 minute', 5, 'app' FROM generate_series(101, 150) g" \
+			-c "UPDATE surveys_ref SET score = 1 WHERE survey_id <= 10" \
+			-c "SELECT count(*) FROM csat.changes WHERE kind = 'surveys'" 2>"$DIR/ref.err" | grep -v '^$' | tr '\n' ' ')
+		q "${PORTS[1]}" -c "INSERT INTO surveys_ref SELECT g, timestamptz '2026-03-06 10:30+00', 4, 'web' FROM generate_series(151, 160) g" >/dev/null 2>>"$DIR/ref.err"
+		r="$r$(for p in "${PORTS[@]}"; do printf '%s ' "$(q "$p" -c "SELECT count(*) FROM csat.changes WHERE kind = 'surveys'" 2>&1 | head -1)"; done)"
+		r="$r$(q "$C" -c "SELECT (x).full_rebuild || ' ' || (x).hours_touched FROM csat.refresh() x" \
+			-c "SELECT sum(responses) || ' ' || sum(satisfied) || ' ' || sum(score_sum) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" \
+			-c "SELECT (csat.refresh(true)).full_rebuild" \
+			-c "SELECT sum(responses) || ' ' || sum(satisfied) || ' ' || sum(score_sum) FROM csat.rollup_hourly WHERE channel = 'all' AND segment = 'all'" 2>>"$DIR/ref.err" | grep -v '^$' | tr '\n' ' ')"
+		# tracked; the first refresh rebuilds (new mapping); the coordinator's insert
+		# and update note 3 hours (11:00 and 12:00 of March 5, 10:00 of March 1), once
+		# each, on the coordinator only; with the worker's insert 4 on the coordinator,
+		# none on the workers; incremental over 4 hours; 160 answers, the same sums
+		# after the incremental refresh as after a full one
+		echo "   reference table mapped: tracked, refresh (full rebuild), coordinator notes after an insert and an update; notes per node after a worker's insert; refresh (full rebuild, hours), responses satisfied score_sum; refresh(true); the same: $r"
+		# (scores: 1-10 updated to 1, 11-100 1 + g % 5, 101-150 5, 151-160 4: 96
+		# satisfied, sum 570)
+		[ "$r" = "t t 3 4 0 0 false 4 160 96 570 t 160 96 570 " ]
+		st=$?
+		[ $st = 0 ] || grep ERROR "$DIR/ref.err"
+		record map/reference-table-tracked $st
+		unmap "ARRAY['surveys']"
 	fi
 	if has_fn refresh && [ -n "$(q "$C" -c "SELECT to_regclass('csat.kpi_daily')")" ]; then
 		mapped_sources_vs_single_node
