@@ -1,5 +1,6 @@
 /*
- * watch_citus.c: breach flagging on Citus hash-distributed tables.
+ * watch_citus.c: breach flagging on Citus hash-distributed tables (reference
+ * tables: watch_citus_ref.c).
  *
  * csat.watch on such a table (its key column must be the distribution
  * column) puts the usual statement triggers on it with
@@ -259,6 +260,7 @@ typedef struct CitusTable
 	char		method;
 	int			colocation;
 	char	   *distcol;
+	bool		reference;		/* a reference table (method 'n', replicated everywhere) */
 } CitusTable;
 
 static void
@@ -271,7 +273,7 @@ citus_table(Oid relid, CitusTable *ct)
 	if (!citus_present())
 		return;
 	if (SPI_execute_with_args("SELECT p.partmethod, p.colocationid,"
-							  " pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)"
+							  " pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), p.repmodel"
 							  " FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
 							  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading pg_dist_partition failed");
@@ -280,6 +282,7 @@ citus_table(Oid relid, CitusTable *ct)
 	ct->method = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)[0];
 	ct->colocation = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	ct->distcol = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	ct->reference = ct->method == 'n' && SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)[0] == 't';
 }
 
 /* the breach table of a co-location group, created if missing (as csat's owner, inside SPI) */
@@ -339,12 +342,22 @@ watch_citus_prepare(Oid relid, const char *key_column)
 	citus_table(relid, &ct);
 	if (ct.method == 0)
 		return false;
+	if (ct.reference)
+	{
+		/* its breaches go to the coordinator's csat.breaches, logged by its placement there */
+		if (local_group() != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("reference tables are watched from the Citus coordinator")));
+		watch_citus_reference_check(relid, ERROR);
+		return true;
+	}
 	if (ct.method != 'h')
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot watch Citus table \"%s\"", get_rel_name(relid)),
-				 errdetail("Only hash-distributed tables are watched on a Citus cluster; reference and Citus local tables are written through shards csat does not follow."),
-				 errhint("Watch a plain or a hash-distributed table.")));
+				 errdetail("Only hash-distributed and reference tables are watched on a Citus cluster; Citus local tables are written through a shard csat does not follow."),
+				 errhint("Watch a plain, a hash-distributed or a reference table.")));
 	if (strcmp(ct.distcol, key_column) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -381,6 +394,8 @@ watch_citus_adopt(Oid relid, const char *key_column)
 	bool		mirrors = true;
 
 	citus_table(relid, &ct);
+	if (ct.reference && local_group() == 0)
+		watch_citus_reference_check(relid, WARNING);
 	if (ct.method != 'h')
 		return;
 	for (int i = 0; i < 5; i++)
@@ -546,7 +561,10 @@ watch_citus_shard(TriggerData *td, WatchCache *own)
 							  " AND b.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue),"
 							  " (SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=)"
 							  " pg_catalog.to_regclass(pg_catalog.quote_ident($3) OPERATOR(pg_catalog.||) '.citus_breaches_'"
-							  " OPERATOR(pg_catalog.||) p.colocationid) AND a.attname OPERATOR(pg_catalog.=) 'key')"
+							  " OPERATOR(pg_catalog.||) p.colocationid) AND a.attname OPERATOR(pg_catalog.=) 'key'),"
+							  " p.partmethod OPERATOR(pg_catalog.=) 'n' AND p.repmodel OPERATOR(pg_catalog.=) 't',"
+							  " EXISTS (SELECT FROM pg_catalog.pg_dist_placement pl WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid"
+							  " AND pl.groupid OPERATOR(pg_catalog.=) 0)"
 							  " FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p"
 							  " ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
 							  " WHERE s.shardid OPERATOR(pg_catalog.=) $1"
@@ -564,6 +582,14 @@ watch_citus_shard(TriggerData *td, WatchCache *own)
 	target.keytype = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	target.table = breach_shard ? MemoryContextStrdup(upper, breach_shard) : NULL;
 	target.remote = false;
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull)))
+	{
+		bool		coordinator = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
+
+		SPI_finish();
+		watch_citus_reference_shard(td, own, logical, group, coordinator);
+		return true;
+	}
 	if (group != 0)
 	{
 		char	   *names[5];
