@@ -13,10 +13,13 @@
 # EXPLAIN ANALYZE, ORDER BY/DISTINCT inside aggregates, an internal-state
 # aggregate for contrast, calendars read inside split aggregates, watched
 # distributed tables (breaches equal to a plain table's, writes on workers,
-# concurrent writers, sweep, NOTIFY, rights, bulk load timings), mapped distributed sources with csat.refresh and the KPI views against a
+# concurrent writers, sweep, NOTIFY, rights, bulk load timings), watched reference
+# tables (the same against a plain table), csat.prune_breaches over the breach
+# tables, mapped distributed sources with csat.refresh and the KPI views against a
 # single node (when those families are present), partial states
 # under workers' extra_float_digits, and extension propagation (DROP/CREATE,
-# ALTER EXTENSION UPDATE, a fourth node added later on port +3).
+# ALTER EXTENSION UPDATE, a fourth node added later on port +3; DROP EXTENSION
+# taking csat's Citus tables along).
 #
 # It needs a PostgreSQL 15 installation that already has Citus installed; it
 # never builds or downloads Citus.  It builds csat from this checkout and
@@ -740,6 +743,16 @@ SQL
 	echo "   watched, then distributed into a new co-location group: insert ${r1:-ok}; after csat.sweep(): ${r2:-ok}, csat.all_breaches: $n"
 	case $r1 in *"has no breach table"*) [ -z "$r2" ] && [ "$n" = 30 ] ;; *) false ;; esac
 	record watch/distributed-after-watch-set-up-by-sweep $?
+	# the same within one session: its backends on the workers (Citus keeps a session's
+	# connections) cached the shards' metadata, breach table missing; the breach table the
+	# sweep creates must reach those caches (Citus's metadata changes invalidate them)
+	q "$C" -c "CREATE TABLE tickets_pre2s (LIKE tickets INCLUDING ALL)" \
+		-c "SELECT csat.watch('tickets_pre2s', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" \
+		-c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre2s', 'id', shard_count => 2)" >/dev/null 2>&1
+	ins="INSERT INTO tickets_pre2s SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g"
+	r=$(q "$C" -v ON_ERROR_STOP=0 -c "$ins" -c "SELECT 'sweep ' || csat.sweep()" -c "$ins" -c "SELECT 'logged ' || count(*) FROM csat.all_breaches WHERE source = 'tickets_pre2s'::regclass" 2>&1 | grep -o 'ERROR:.*breach table\|sweep.*\|logged.*' | tr '\n' ';')
+	echo "   one session: insert, csat.sweep(), insert again: $r"
+	case $r in *"has no breach table"*";sweep "*";logged 30;") record watch/metadata-cache-invalidated 0 ;; *) record watch/metadata-cache-invalidated 1 ;; esac
 	# ---- watched reference table: written on every node, logged once, by the
 	# coordinator's placement, into the coordinator's csat.breaches
 	q "$C" >/dev/null <<'SQL'
@@ -847,6 +860,17 @@ SQL
 	for t in tickets_bulk_u tickets_bulk tickets_bulk_u tickets_bulk; do
 		ms=$(q "$C" -c '\timing on' -c "$(printf "$bulk" $t)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 		echo "   bulk INSERT ... SELECT of ${CSAT_CITUS_BULK:-200000} rows into $t: $ms ms"
+		q "$C" -c "TRUNCATE $t" >/dev/null
+	done
+	# single-row INSERTs (one statement per row: the per-statement cost on the shard,
+	# where the trigger reads its shard's Citus metadata, cached per backend)
+	for t in tickets_bulk_u tickets_bulk; do
+		for g in $(seq 1 2000); do echo "INSERT INTO $t VALUES ($g, 'std', 'chat', '2026-03-02 10:00+00', '2026-03-02 10:0$(( g % 100 == 0 ? 5 : 1 )):00+00');"; done >"$DIR/$t.rows.sql"
+	done
+	for t in tickets_bulk_u tickets_bulk tickets_bulk_u tickets_bulk; do
+		t0=$(date +%s%N)
+		q "$C" -f "$DIR/$t.rows.sql" >/dev/null
+		echo "   2000 single-row INSERTs (one session) into $t: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 		q "$C" -c "TRUNCATE $t" >/dev/null
 	done
 	# unwatch: triggers gone from every shard, the copy of the registry follows
