@@ -12,7 +12,9 @@
  *                    removing it, and the event trigger for new partitions
  *   watch_api.c      csat.watch, csat.unwatch and csat.sweep
  *   watch_citus.c    the same on the shards of Citus distributed tables
+ *   watch_citus_ref.c    ... and on the placements of Citus reference tables
  *   watch_citus_sweep.c  NOTIFY of their breaches from the coordinator's sweep
+ *   watch_citus_drop.c   DROP EXTENSION csat takes csat's Citus tables along
  *
  * csat.watch() registers (table, metric) in csat.watches and installs two
  * statement-level AFTER triggers (INSERT, UPDATE) with transition tables on
@@ -105,7 +107,8 @@ typedef struct Binding
 /* where breaches of a Citus distributed table go (watch_citus.c) */
 typedef struct WatchTarget
 {
-	char	   *table;			/* its group's breach table or a shard of it, quoted */
+	char	   *table;			/* its group's breach table or a shard of it, quoted;
+								 * NULL: csat.breaches, notifications left to the sweep */
 	Oid			keytype;		/* type of its key column: the distribution column's */
 	bool		remote;			/* the distributed table, through Citus (else a local shard) */
 } WatchTarget;
@@ -179,6 +182,12 @@ extern bool watch_citus_is_mirror(Relation rel);
 extern bool watch_citus_mirror_tables(char **names);
 extern void watch_citus_sync(const char *table);
 extern bool watch_citus_on_coordinator(void);
+
+/* watch_citus_ref.c */
+extern void watch_citus_reference_check(Oid relid, int elevel);
+extern void watch_citus_reference_shard(TriggerData *td, WatchCache *cache, Oid logical, int group,
+										bool coordinator_placement);
+extern void watch_citus_announce_reference(void);
 
 /* watch_citus_sweep.c */
 extern void watch_citus_announce(WatchCache *cache);

@@ -158,23 +158,8 @@ CREATE FUNCTION csat.sweep(now timestamptz DEFAULT pg_catalog.now()) RETURNS big
 	AS 'MODULE_PATHNAME', 'csat_sweep' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION csat.sweep(timestamptz) IS 'flag open rows (start set, end NULL) of every watched table whose elapsed time until now is past a threshold; returns the number of breach rows logged or escalated';
 
-CREATE FUNCTION csat.prune_breaches(older_than interval) RETURNS bigint
-	LANGUAGE plpgsql STRICT VOLATILE PARALLEL UNSAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	n bigint;
-BEGIN
-	IF older_than < interval '0' OR isfinite(older_than) IS NOT TRUE THEN
-		RAISE EXCEPTION 'retention interval must be a finite non-negative interval'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	DELETE FROM csat.breaches WHERE observed_at < now() - older_than;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN n;
-END
-$$;
-COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed longer ago than older_than, of the tables the caller may SELECT (row security on csat.breaches); returns how many';
+-- csat.prune_breaches is defined in watch_citus.sql: it prunes the breach
+-- tables of Citus distributed tables too.
 
 -- The objects of a trusted extension belong to the bootstrap superuser; the
 -- user who created the extension edits rules and breaches with plain SQL.

@@ -1,5 +1,6 @@
 /*
- * watch_citus.c: breach flagging on Citus hash-distributed tables.
+ * watch_citus.c: breach flagging on Citus hash-distributed tables (reference
+ * tables: watch_citus_ref.c).
  *
  * csat.watch on such a table (its key column must be the distribution
  * column) puts the usual statement triggers on it with
@@ -259,6 +260,7 @@ typedef struct CitusTable
 	char		method;
 	int			colocation;
 	char	   *distcol;
+	bool		reference;		/* a reference table (method 'n', replicated everywhere) */
 } CitusTable;
 
 static void
@@ -271,7 +273,7 @@ citus_table(Oid relid, CitusTable *ct)
 	if (!citus_present())
 		return;
 	if (SPI_execute_with_args("SELECT p.partmethod, p.colocationid,"
-							  " pg_catalog.column_to_column_name(p.logicalrelid, p.partkey)"
+							  " pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), p.repmodel"
 							  " FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1",
 							  1, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading pg_dist_partition failed");
@@ -280,6 +282,7 @@ citus_table(Oid relid, CitusTable *ct)
 	ct->method = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)[0];
 	ct->colocation = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	ct->distcol = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	ct->reference = ct->method == 'n' && SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)[0] == 't';
 }
 
 /* the breach table of a co-location group, created if missing (as csat's owner, inside SPI) */
@@ -339,12 +342,22 @@ watch_citus_prepare(Oid relid, const char *key_column)
 	citus_table(relid, &ct);
 	if (ct.method == 0)
 		return false;
+	if (ct.reference)
+	{
+		/* its breaches go to the coordinator's csat.breaches, logged by its placement there */
+		if (local_group() != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("reference tables are watched from the Citus coordinator")));
+		watch_citus_reference_check(relid, ERROR);
+		return true;
+	}
 	if (ct.method != 'h')
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot watch Citus table \"%s\"", get_rel_name(relid)),
-				 errdetail("Only hash-distributed tables are watched on a Citus cluster; reference and Citus local tables are written through shards csat does not follow."),
-				 errhint("Watch a plain or a hash-distributed table.")));
+				 errdetail("Only hash-distributed and reference tables are watched on a Citus cluster; Citus local tables are written through a shard csat does not follow."),
+				 errhint("Watch a plain, a hash-distributed or a reference table.")));
 	if (strcmp(ct.distcol, key_column) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -381,6 +394,8 @@ watch_citus_adopt(Oid relid, const char *key_column)
 	bool		mirrors = true;
 
 	citus_table(relid, &ct);
+	if (ct.reference && local_group() == 0)
+		watch_citus_reference_check(relid, WARNING);
 	if (ct.method != 'h')
 		return;
 	for (int i = 0; i < 5; i++)
@@ -500,111 +515,4 @@ watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs, Da
 		batch->written += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	csat_switch_back(&sw);
-}
-
-/*
- * The watch trigger fired on rel, which no watch of this node's csat.watches
- * names: if rel is a shard of a watched distributed table, judge the
- * statement's rows with the configuration this node has (csat's own tables
- * on the coordinator, their copies on a worker) and log them into the
- * co-located shard of the group's breach table.  False when rel is no shard.
- */
-bool
-watch_citus_shard(TriggerData *td, WatchCache *own)
-{
-	WatchCache *volatile cache = own;
-	Relation	rel = td->tg_relation;
-	int64		shardid = csat_shard_id_of(rel);
-	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		args[3];
-	bool		isnull;
-	Oid			logical;
-	int			group;
-	char	   *breach_shard;
-	WatchTarget target;
-	WatchCache *volatile mirror = NULL;
-	List	   *volatile defs = NIL;
-	ListCell   *lc;
-	MemoryContext upper = CurrentMemoryContext;
-	bool		have_mirrors = true;
-
-	if (shardid < 0 || !citus_present())
-		return false;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	args[0] = Int64GetDatum(shardid);
-	args[1] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-															 RelationGetRelationName(rel)));
-	args[2] = CStringGetTextDatum(get_namespace_name(csat_extension_schema(false)));
-	/* the shard's table and the co-located shard of its group's breach table, from local metadata */
-	if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid, (SELECT l.groupid FROM pg_catalog.pg_dist_local_group l),"
-							  " (SELECT pg_catalog.shard_name(b.logicalrelid, b.shardid, false) FROM pg_catalog.pg_dist_shard b"
-							  " JOIN pg_catalog.pg_dist_partition bp ON bp.logicalrelid OPERATOR(pg_catalog.=) b.logicalrelid"
-							  " AND bp.colocationid OPERATOR(pg_catalog.=) p.colocationid"
-							  " WHERE b.logicalrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident($3)"
-							  " OPERATOR(pg_catalog.||) '.citus_breaches_' OPERATOR(pg_catalog.||) p.colocationid)"
-							  " AND b.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue),"
-							  " (SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=)"
-							  " pg_catalog.to_regclass(pg_catalog.quote_ident($3) OPERATOR(pg_catalog.||) '.citus_breaches_'"
-							  " OPERATOR(pg_catalog.||) p.colocationid) AND a.attname OPERATOR(pg_catalog.=) 'key')"
-							  " FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p"
-							  " ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
-							  " WHERE s.shardid OPERATOR(pg_catalog.=) $1"
-							  " AND pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $2",
-							  3, types, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading pg_dist_shard failed");
-	if (SPI_processed == 0)
-	{
-		SPI_finish();
-		return false;
-	}
-	logical = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	group = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	breach_shard = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	target.keytype = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	target.table = breach_shard ? MemoryContextStrdup(upper, breach_shard) : NULL;
-	target.remote = false;
-	if (group != 0)
-	{
-		char	   *names[5];
-
-		have_mirrors = watch_citus_mirror_tables(names);
-	}
-	SPI_finish();
-
-	/* the coordinator's own registry names its tables; a worker's copies, by name */
-	if (group != 0)
-		cache = mirror = watch_cache_pin_mirror();
-	PG_TRY();
-	{
-		foreach(lc, cache->defs)
-		{
-			WatchDef   *def = lfirst(lc);
-
-			if (def->relid == logical && def->nrules > 0)
-				defs = lappend(defs, def);
-		}
-		if (!have_mirrors)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("csat's configuration is not on this node"),
-					 errdetail("Table \"%s\" has csat's watch triggers, but no table was watched with csat.watch after it was distributed.",
-							   get_rel_name(logical)),
-					 errhint("Run csat.sweep() on the coordinator, which puts it there.")));
-		if (defs != NIL && target.table == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("distributed table \"%s\" has no breach table", get_rel_name(logical)),
-					 errdetail("It was distributed, or moved to another co-location group, after it was watched."),
-					 errhint("Run csat.sweep() on the coordinator, which creates it.")));
-		if (defs != NIL)
-			watch_statement_into(td, defs, &target);
-	}
-	PG_FINALLY();
-	{
-		if (mirror)
-			watch_cache_unpin(mirror);
-	}
-	PG_END_TRY();
-	return true;
 }

@@ -3,7 +3,9 @@
 -- (distributed tables csat.watch creates, one per co-location group, with the
 -- copies of the configuration the shards read: csat.citus_rules,
 -- csat.citus_watches, csat.citus_calendars, csat.citus_calendar_hours,
--- csat.citus_calendar_holidays).  None of them exist without Citus.
+-- csat.citus_calendar_holidays).  None of them exist without Citus.  Also
+-- the notification queue of watched reference tables, the DROP EXTENSION
+-- cleanup of csat's Citus tables, and csat.prune_breaches over all of them.
 
 CREATE FUNCTION csat.citus_breaches()
 	RETURNS TABLE (rule text, source text, row_key text, observed float8, threshold float8,
@@ -50,3 +52,67 @@ COMMENT ON COLUMN csat.all_breaches.observed IS 'observed value (seconds for dur
 COMMENT ON COLUMN csat.all_breaches.threshold IS 'the threshold that was crossed';
 COMMENT ON COLUMN csat.all_breaches.level IS 'warning or breach';
 COMMENT ON COLUMN csat.all_breaches.observed_at IS 'time of the observation (transaction time of the write, or the sweep''s now)';
+
+-- Breach notifications of Citus reference tables, queued by their placement on
+-- the coordinator (whose transaction may be prepared for two-phase commit, where
+-- NOTIFY is refused) and sent by the coordinator's csat.sweep().
+CREATE TABLE csat.breach_notices (
+	rule			text NOT NULL,
+	source			regclass NOT NULL,
+	count			bigint NOT NULL,
+	level			csat.level NOT NULL
+);
+COMMENT ON TABLE csat.breach_notices IS 'internal: NOTIFY csat_breach of watched Citus reference tables waiting for the coordinator''s csat.sweep()';
+COMMENT ON COLUMN csat.breach_notices.rule IS 'rule (with notify) that logged breaches';
+COMMENT ON COLUMN csat.breach_notices.source IS 'the watched reference table';
+COMMENT ON COLUMN csat.breach_notices.count IS 'rows one statement logged or escalated';
+COMMENT ON COLUMN csat.breach_notices.level IS 'the worst level logged';
+
+CREATE FUNCTION csat.citus_drop_extension() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'csat_citus_drop_extension' LANGUAGE C;
+COMMENT ON FUNCTION csat.citus_drop_extension() IS 'internal: event trigger function; DROP EXTENSION csat on a Citus coordinator drops the Citus tables csat created in its schema (breach and change tables, copies of the configuration) on every node';
+CREATE EVENT TRIGGER csat_citus_drop_extension ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION')
+	EXECUTE FUNCTION csat.citus_drop_extension();
+COMMENT ON EVENT TRIGGER csat_citus_drop_extension IS 'csat: DROP EXTENSION csat drops csat''s Citus tables first (they are not extension members)';
+
+-- Here rather than in watch.sql (0.5): it prunes the breach tables of Citus
+-- distributed tables too (a distributed DELETE from the coordinator).
+CREATE OR REPLACE FUNCTION csat.prune_breaches(older_than interval) RETURNS bigint
+	LANGUAGE plpgsql STRICT VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+	m bigint;
+	t text;
+	cutoff timestamptz;
+BEGIN
+	IF older_than < interval '0' OR isfinite(older_than) IS NOT TRUE THEN
+		RAISE EXCEPTION 'retention interval must be a finite non-negative interval'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	cutoff := now() OPERATOR(pg_catalog.-) older_than;
+	DELETE FROM csat.breaches WHERE observed_at OPERATOR(pg_catalog.<) cutoff;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN n;
+	END IF;
+	-- csat's breach tables among the Citus tables (read dynamically: they exist only with Citus)
+	FOR t IN EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
+		' FROM pg_catalog.pg_dist_partition p'
+		' JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid'
+		' JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace'
+		' JOIN pg_catalog.pg_extension e ON e.extnamespace OPERATOR(pg_catalog.=) n.oid'
+		' AND e.extname OPERATOR(pg_catalog.=) ''csat'''
+		' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1'
+	LOOP
+		EXECUTE pg_catalog.format('DELETE FROM %s WHERE observed_at OPERATOR(pg_catalog.<) $1', t)
+			USING cutoff;
+		GET DIAGNOSTICS m = ROW_COUNT;
+		n := n OPERATOR(pg_catalog.+) m;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION csat.prune_breaches(interval) IS 'delete breaches observed longer ago than older_than, of the tables the caller may SELECT (row security on csat.breaches and, on a Citus coordinator, on the breach tables of distributed tables); returns how many';

@@ -58,6 +58,8 @@ watch_citus_announce(WatchCache *cache)
 
 	if (!watch_citus_on_coordinator())
 		return;
+	/* what the coordinator's placements of reference tables logged */
+	watch_citus_announce_reference();
 	args[0] = CStringGetTextDatum(get_namespace_name(csat_extension_schema(false)));
 	if (SPI_execute_with_args("SELECT pg_catalog.format('%I.%I', $1, c.relname) FROM pg_catalog.pg_dist_partition p"
 							  " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid"

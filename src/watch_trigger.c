@@ -78,7 +78,7 @@ watch_statement_into(TriggerData *td, List *defs, const WatchTarget *target)
 	rowcxt = AllocSetContextCreate(work, "csat watch row", ALLOCSET_SMALL_SIZES);
 	watch_batch_init(&batch, InvalidOid, GetCurrentTransactionStartTimestamp());
 	batch.mostly_new = !is_update;
-	batch.citus = target;
+	batch.citus = target && target->table ? target : NULL;
 	watch_reset_counts(defs);
 	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	if (is_update)

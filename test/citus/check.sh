@@ -13,10 +13,13 @@
 # EXPLAIN ANALYZE, ORDER BY/DISTINCT inside aggregates, an internal-state
 # aggregate for contrast, calendars read inside split aggregates, watched
 # distributed tables (breaches equal to a plain table's, writes on workers,
-# concurrent writers, sweep, NOTIFY, rights, bulk load timings), mapped distributed sources with csat.refresh and the KPI views against a
+# concurrent writers, sweep, NOTIFY, rights, bulk load timings), watched reference
+# tables (the same against a plain table), csat.prune_breaches over the breach
+# tables, mapped distributed sources with csat.refresh and the KPI views against a
 # single node (when those families are present), partial states
 # under workers' extra_float_digits, and extension propagation (DROP/CREATE,
-# ALTER EXTENSION UPDATE, a fourth node added later on port +3).
+# ALTER EXTENSION UPDATE, a fourth node added later on port +3; DROP EXTENSION
+# taking csat's Citus tables along).
 #
 # It needs a PostgreSQL 15 installation that already has Citus installed; it
 # never builds or downloads Citus.  It builds csat from this checkout and
@@ -740,18 +743,115 @@ SQL
 	echo "   watched, then distributed into a new co-location group: insert ${r1:-ok}; after csat.sweep(): ${r2:-ok}, csat.all_breaches: $n"
 	case $r1 in *"has no breach table"*) [ -z "$r2" ] && [ "$n" = 30 ] ;; *) false ;; esac
 	record watch/distributed-after-watch-set-up-by-sweep $?
-	# Citus reference and local tables stay refused
-	q "$C" >/dev/null 2>&1 <<'SQL'
+	# the same within one session: its backends on the workers (Citus keeps a session's
+	# connections) cached the shards' metadata, breach table missing; the breach table the
+	# sweep creates must reach those caches (Citus's metadata changes invalidate them)
+	q "$C" -c "CREATE TABLE tickets_pre2s (LIKE tickets INCLUDING ALL)" \
+		-c "SELECT csat.watch('tickets_pre2s', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" \
+		-c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_distributed_table('tickets_pre2s', 'id', shard_count => 2)" >/dev/null 2>&1
+	ins="INSERT INTO tickets_pre2s SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g"
+	r=$(q "$C" -v ON_ERROR_STOP=0 -c "$ins" -c "SELECT 'sweep ' || csat.sweep()" -c "$ins" -c "SELECT 'logged ' || count(*) FROM csat.all_breaches WHERE source = 'tickets_pre2s'::regclass" 2>&1 | grep -o 'ERROR:.*breach table\|sweep.*\|logged.*' | tr '\n' ';')
+	echo "   one session: insert, csat.sweep(), insert again: $r"
+	case $r in *"has no breach table"*";sweep "*";logged 30;") record watch/metadata-cache-invalidated 0 ;; *) record watch/metadata-cache-invalidated 1 ;; esac
+	# ---- watched reference table: written on every node, logged once, by the
+	# coordinator's placement, into the coordinator's csat.breaches
+	q "$C" >/dev/null <<'SQL'
 CREATE TABLE tickets_ref (LIKE tickets_plain INCLUDING ALL);
 SELECT create_reference_table('tickets_ref');
+CREATE TABLE tickets_refp (LIKE tickets_plain INCLUDING ALL);
 CREATE TABLE tickets_loc (LIKE tickets_plain INCLUDING ALL);
 SELECT citus_add_local_table_to_metadata('tickets_loc');
 SQL
-	for t in tickets_ref tickets_loc; do
-		r=$(q "$C" -c "SELECT csat.watch('$t', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
-		echo "   csat.watch on $([ $t = tickets_ref ] && echo a reference || echo a Citus local) table: $r"
-		case $r in *"cannot watch Citus table"*) record watch/refuses-$t 0 ;; *) record watch/refuses-$t 1 ;; esac
+	r=$(q "$C" -c "SELECT string_agg(pl.groupid::text, ',' ORDER BY pl.groupid) FROM pg_dist_placement pl JOIN pg_dist_shard s USING (shardid) WHERE s.logicalrelid = 'tickets_ref'::regclass")
+	echo "   placements of a reference table (Citus groups): $r"
+	case $r in 0,*) record watch/reference-placement-on-coordinator 0 ;; *) record watch/reference-placement-on-coordinator 1 ;; esac
+	r=$(q "${PORTS[1]}" -c "SELECT csat.watch('tickets_ref', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
+	echo "   csat.watch on a reference table, on worker1: $r"
+	case $r in *"watched from the Citus coordinator"*) record watch/reference-refused-on-worker 0 ;; *) record watch/reference-refused-on-worker 1 ;; esac
+	ok=0
+	for t in tickets_ref tickets_refp; do
+		r=$(q "$C" -c "SELECT csat.watch('$t', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at', segment_column => 'segment')" 2>&1 | head -1)
+		echo "   csat.watch('$t'): ${r}"
+		[ "$r" = 0 ] || ok=1
 	done
+	record watch/reference-table-without-citus-settings "$ok"
+	wref() { # wref PORT SQL-with-%T: the reference table through PORT, its plain twin on the coordinator
+		q "$1" -c "${2//%T/tickets_ref}" && q "$C" -c "${2//%T/tickets_refp}"
+	}
+	same_ref() { # same_ref NAME: identical breaches, each once, none on the workers
+		local a b w
+		a=$(q "$C" -c "SELECT rule || ' ' || row_key || ' ' || observed || ' ' || threshold || ' ' || level FROM csat.all_breaches WHERE source = 'tickets_ref'::regclass ORDER BY rule, row_key::bigint")
+		b=$(q "$C" -c "SELECT rule || ' ' || row_key || ' ' || observed || ' ' || threshold || ' ' || level FROM csat.all_breaches WHERE source = 'tickets_refp'::regclass ORDER BY rule, row_key::bigint")
+		w=$(for p in "${PORTS[@]:1}"; do q "$p" -c 'SELECT count(*) FROM csat.breaches'; done | tr '\n' ' ')
+		echo "   reference $1: $(printf '%s\n' "$a" | grep -c .) breach rows reference, $(printf '%s\n' "$b" | grep -c .) plain; csat.breaches rows on the workers: $w"
+		[ -n "$a" ] && [ "$a" = "$b" ] && [ "$w" = "0 0 " ]
+		record "watch/reference-same-breaches/$1" $?
+	}
+	wref "$C" "INSERT INTO %T SELECT g, CASE WHEN g % 10 = 0 THEN 'vip' ELSE 'std' END, 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 WHEN g <= 50 THEN 150 ELSE 60 END) FROM generate_series(1, 100) g" >/dev/null
+	same_ref "insert-select"
+	for i in 101 102 103; do wref "$C" "INSERT INTO %T VALUES ($i, 'std', 'mail', '2026-03-02 10:00+00', '2026-03-02 10:05+00')" >/dev/null; done
+	same_ref "single-row inserts"
+	for t in tickets_ref tickets_refp; do q "$C" -c "\\copy $t FROM '$DIR/tickets.copy'"; done
+	same_ref "copy"
+	wref "$C" "UPDATE %T SET first_response_at = '2026-03-02 10:04:30+00' WHERE id BETWEEN 31 AND 60" >/dev/null
+	wref "$C" "UPDATE %T SET first_response_at = '2026-03-02 10:00+00' WHERE id BETWEEN 1 AND 10" >/dev/null
+	wref "$C" "UPDATE %T SET segment = 'vip' WHERE id % 3 = 0 AND id > 200" >/dev/null
+	same_ref "updates"
+	wref "${PORTS[1]}" "INSERT INTO %T SELECT g, 'std', 'chat', timestamptz '2026-03-04 09:00+00', timestamptz '2026-03-04 09:10+00' FROM generate_series(2001, 2100) g" >/dev/null
+	wref "${PORTS[2]}" "UPDATE %T SET first_response_at = '2026-03-04 10:10+00' WHERE id BETWEEN 2001 AND 2020" >/dev/null
+	same_ref "writes on the workers"
+	wref "$C" "INSERT INTO %T SELECT g, 'std', 'chat', timestamptz '2030-01-07 10:00+00', NULL FROM generate_series(4001, 4010) g" >/dev/null
+	r=$(q "$C" -c "SELECT csat.sweep('2030-01-07 11:00+00')" -c "SELECT csat.sweep('2030-01-07 11:00+00')" | tr '\n' ' ')
+	echo "   10 open tickets in each of tickets_ref, tickets_refp (and 10 more in tickets, tickets_plain, swept before), csat.sweep() an hour later, twice: $r"
+	[ "$r" = "20 0 " ]
+	record watch/sweep-covers-reference $?
+	same_ref "after the sweep"
+	# NOTIFY: queued by the coordinator's placement (a write from a worker runs there in a
+	# prepared transaction, which may not NOTIFY), sent once by the coordinator's csat.sweep()
+	q "$C" -c "SELECT csat.sweep()" -c "UPDATE csat.rules SET notify = true WHERE name = 'frt'" >/dev/null
+	q "$C" -c "INSERT INTO tickets_ref SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:05+00' FROM generate_series(8101, 8104) g" >/dev/null
+	r1=$(q "${PORTS[1]}" -c "INSERT INTO tickets_ref SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:02:30+00' FROM generate_series(8105, 8107) g" 2>&1 | head -1)
+	out=$("$BIN/psql" -h 127.0.0.1 -p "$C" -U postgres -d postgres -qAtX -c "LISTEN csat_breach" -c "SELECT csat.sweep()" -c "SELECT csat.sweep()" 2>&1)
+	n=$(printf '%s\n' "$out" | grep -c 'Asynchronous notification')
+	r=$(printf '%s\n' "$out" | sed -n 's/.*with payload "\(.*\)" received.*/\1/p')
+	echo "   rule frt (notify): 4 breaching rows inserted into tickets_ref through the coordinator, 3 warnings through worker1 (${r1:-ok}); two sweeps sent $n notification(s): $r"
+	[ -z "$r1" ] && [ "$n" = 1 ] && [ "$r" = '{"rule": "frt", "source": "public.tickets_ref", "count": 7, "level": "breach"}' ]
+	record watch/sweep-notifies-reference $?
+	q "$C" -c "UPDATE csat.rules SET notify = false WHERE name = 'frt'" >/dev/null
+	# concurrent writers through the coordinator and worker2: new rows and escalations of the same rows
+	q "$C" -c "INSERT INTO tickets_ref SELECT g, 'std', 'chat', timestamptz '2026-03-05 10:00+00', timestamptz '2026-03-05 10:02:30+00' FROM generate_series(5001, 5050) g" >/dev/null
+	( for i in $(seq 0 99); do echo "INSERT INTO tickets_ref VALUES ($((6000 + i)), 'std', 'chat', '2026-03-05 10:00+00', '2026-03-05 10:04+00'); UPDATE tickets_ref SET first_response_at = '2026-03-05 10:05+00' WHERE id = $((5001 + i % 50));"; done | q "$C" ) &
+	p1=$!
+	( for i in $(seq 0 99); do echo "INSERT INTO tickets_ref VALUES ($((7000 + i)), 'std', 'chat', '2026-03-05 10:00+00', '2026-03-05 10:04+00'); UPDATE tickets_ref SET first_response_at = '2026-03-05 10:06+00' WHERE id = $((5050 - i % 50));"; done | q "${PORTS[2]}" ) &
+	p2=$!
+	wait $p1; s1=$?; wait $p2; s2=$?
+	r=$(q "$C" -c "SELECT count(*) FILTER (WHERE row_key::bigint BETWEEN 6000 AND 7099) || ' ' || count(*) FILTER (WHERE row_key::bigint BETWEEN 5001 AND 5050 AND level = 'breach') || ' ' || count(*) FILTER (WHERE row_key::bigint BETWEEN 5001 AND 5050) || ' ' || count(DISTINCT (row_key, rule)) || ' ' || count(*) FROM csat.all_breaches WHERE source = 'tickets_ref'::regclass")
+	echo "   reference table, two writers (coordinator, worker2), 200 new breaching rows and 50 shared rows escalated 200 times: new, escalated, shared rows, distinct, total: $r"
+	set -- $r
+	[ $s1 = 0 ] && [ $s2 = 0 ] && [ "$1" = 200 ] && [ "$2" = 50 ] && [ "$3" = 50 ] && [ "$4" = "$5" ]
+	record watch/reference-concurrent-writers $?
+	# watched first, then made a reference table (Citus copies the triggers to the placements)
+	q "$C" -c "CREATE TABLE tickets_ref2 (LIKE tickets_plain INCLUDING ALL)" \
+		-c "SELECT csat.watch('tickets_ref2', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null
+	r=$(q "$C" -c "SET citus.enable_unsafe_triggers = on" -c "SELECT create_reference_table('tickets_ref2')" 2>&1 | grep -v NOTICE | head -1)
+	r2=$(q "$C" -c "INSERT INTO tickets_ref2 SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g" 2>&1 | head -1)
+	r3=$(q "${PORTS[2]}" -c "INSERT INTO tickets_ref2 VALUES (101, 'std', 'chat', '2026-03-02 10:00+00', '2026-03-02 10:10+00')" 2>&1 | head -1)
+	n=$(q "$C" -c "SELECT count(*) FROM csat.all_breaches WHERE source = 'tickets_ref2'::regclass")
+	echo "   watched, then create_reference_table: ${r:-ok}; 100 rows inserted (30 past the threshold): ${r2:-ok}; 1 more through worker2: ${r3:-ok}; csat.all_breaches: $n"
+	[ -z "$r" ] && [ -z "$r2" ] && [ -z "$r3" ] && [ "$n" = 31 ]
+	record watch/reference-after-watch $?
+	# unwatch: the triggers leave every placement
+	q "$C" -c "SELECT csat.unwatch('tickets_ref', 'first_response')" >/dev/null
+	r=$(for p in "${PORTS[@]}"; do q "$p" -c "SET citus.override_table_visibility = off" -c "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname ~ '^tickets_ref(_[0-9]+)?$' AND t.tgname LIKE 'csat_watch%'"; done | tr '\n' ' ')
+	q "${PORTS[1]}" -c "INSERT INTO tickets_ref VALUES (9001, 'std', 'chat', '2026-03-02 10:00+00', '2026-03-02 10:10+00')" >/dev/null
+	n=$(q "$C" -c "SELECT count(*) FROM csat.all_breaches WHERE source = 'tickets_ref'::regclass AND row_key = '9001'")
+	echo "   csat.unwatch of the reference table: watch triggers left per node: $r; a breaching insert afterwards logged: $n"
+	[ "$r" = "0 0 0 " ] && [ "$n" = 0 ]
+	record watch/reference-unwatch-cleans-every-node $?
+	# Citus local tables stay refused
+	r=$(q "$C" -c "SELECT csat.watch('tickets_loc', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" 2>&1 | head -1)
+	echo "   csat.watch on a Citus local table: $r"
+	case $r in *"cannot watch Citus table"*) record watch/refuses-tickets_loc 0 ;; *) record watch/refuses-tickets_loc 1 ;; esac
 	# bulk loads on the cluster, watched (1 % of rows past a threshold) and not
 	q "$C" -c "CREATE TABLE tickets_bulk (LIKE tickets INCLUDING ALL)" -c "SELECT create_distributed_table('tickets_bulk', 'id')" \
 		-c "CREATE TABLE tickets_bulk_u (LIKE tickets INCLUDING ALL)" -c "SELECT create_distributed_table('tickets_bulk_u', 'id')" \
@@ -760,6 +860,17 @@ SQL
 	for t in tickets_bulk_u tickets_bulk tickets_bulk_u tickets_bulk; do
 		ms=$(q "$C" -c '\timing on' -c "$(printf "$bulk" $t)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 		echo "   bulk INSERT ... SELECT of ${CSAT_CITUS_BULK:-200000} rows into $t: $ms ms"
+		q "$C" -c "TRUNCATE $t" >/dev/null
+	done
+	# single-row INSERTs (one statement per row: the per-statement cost on the shard,
+	# where the trigger reads its shard's Citus metadata, cached per backend)
+	for t in tickets_bulk_u tickets_bulk; do
+		for g in $(seq 1 2000); do echo "INSERT INTO $t VALUES ($g, 'std', 'chat', '2026-03-02 10:00+00', '2026-03-02 10:0$(( g % 100 == 0 ? 5 : 1 )):00+00');"; done >"$DIR/$t.rows.sql"
+	done
+	for t in tickets_bulk_u tickets_bulk tickets_bulk_u tickets_bulk; do
+		t0=$(date +%s%N)
+		q "$C" -f "$DIR/$t.rows.sql" >/dev/null
+		echo "   2000 single-row INSERTs (one session) into $t: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 		q "$C" -c "TRUNCATE $t" >/dev/null
 	done
 	# unwatch: triggers gone from every shard, the copy of the registry follows
@@ -771,6 +882,15 @@ SQL
 	echo "   csat.unwatch: watch triggers left on worker1's shards: $r, its row in worker1's copy: $rw, a breaching insert afterwards logged: $n"
 	[ "$r" = 0 ] && [ "$rw" = 0 ] && [ "$n" = 0 ]
 	record watch/unwatch-cleans-every-node $?
+	# csat.prune_breaches prunes the breach tables of distributed tables too (a
+	# distributed DELETE from the coordinator); the sweep's rows of 2030 stay
+	b=$(q "$C" -c "SELECT (SELECT count(*) FROM csat.all_breaches WHERE observed_at < now()) || ' ' || (SELECT count(*) FROM csat.citus_breaches() WHERE observed_at < now()) || ' ' || (SELECT count(*) FROM csat.all_breaches WHERE observed_at > now())")
+	r=$(q "$C" -c "SELECT csat.prune_breaches('1 day')" -c "SELECT csat.prune_breaches('0')" | tr '\n' ' ')
+	a=$(q "$C" -c "SELECT (SELECT count(*) FROM csat.all_breaches WHERE observed_at < now()) || ' ' || (SELECT count(*) FROM csat.citus_breaches() WHERE observed_at < now()) || ' ' || (SELECT count(*) FROM csat.all_breaches WHERE observed_at > now())")
+	echo "   breaches observed before now (all, of distributed tables) and after: $b; csat.prune_breaches('1 day'), then ('0'): $r; afterwards: $a"
+	set -- $b
+	[ "$2" -gt 0 ] && [ "$r" = "0 $1 " ] && [ "$a" = "0 0 $3" ]
+	record watch/prune-distributed $?
 	# the mapped sources below copy csat.rules into a database without this calendar
 	q "$C" -c "DELETE FROM csat.rules WHERE name = 'frt_vip'" -c "DELETE FROM csat.calendars WHERE name = 'desk'" >/dev/null
 else
@@ -895,11 +1015,22 @@ echo "== extension propagation from the coordinator"
 [ "$(q "$C" -c "SELECT count(*) FROM pg_dist_object WHERE classid = 'pg_extension'::regclass AND objid = (SELECT oid FROM pg_extension WHERE extname = 'csat')")" = 1 ]
 record distributed-object/csat $?
 ok=0
-# csat's tables on the cluster (breach tables, copies of the configuration) are not
-# extension members: DROP EXTENSION would leave them (docs/citus.md), drop them first
-q "$C" >/dev/null -c "DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_extension e ON e.extnamespace = n.oid AND e.extname = 'csat' LOOP EXECUTE 'DROP TABLE ' || t; END LOOP; END \$\$" || ok=1
+# csat's tables on the cluster (breach and change tables, copies of the configuration)
+# are not extension members: DROP EXTENSION csat drops them first (its event trigger),
+# shards and placements included, on every node
+citus_left() { # citus_left: csat's Citus tables, shards and orphaned metadata, per node
+	local p
+	for p in "${PORTS[@]}"; do
+		printf '%s ' "$(q "$p" -c "SET citus.override_table_visibility = off" -c "SELECT (SELECT count(*) FROM pg_class WHERE relname ~ '^citus_(breaches|changes|rules|watches|calendars|calendar_hours|calendar_holidays)(_[0-9]+)*\$' AND relnamespace = to_regnamespace('csat')) + (SELECT count(*) FROM pg_dist_shard s WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = s.logicalrelid)) + (SELECT count(*) FROM pg_dist_placement pl WHERE NOT EXISTS (SELECT FROM pg_dist_shard s WHERE s.shardid = pl.shardid))" | tail -1)"
+	done
+}
+before=$(citus_left)
 q "$C" -c 'DROP AGGREGATE IF EXISTS public.internal_avg(int8)' -c 'DROP EXTENSION csat CASCADE' >/dev/null 2>&1 || ok=1
 for p in "${PORTS[@]:1}"; do [ -z "$(q "$p" -c "SELECT 1 FROM pg_extension WHERE extname = 'csat'")" ] || ok=1; done
+after=$(citus_left)
+echo "   csat's Citus tables, shards and orphaned shard metadata per node before DROP EXTENSION csat: $before; after: $after"
+case $before in "0 "*) ok=1 ;; esac
+[ "$after" = "0 0 0 " ] || ok=1
 q "$C" -c 'CREATE EXTENSION csat' >/dev/null || ok=1
 for p in "${PORTS[@]:1}"; do [ "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")" = "$CSATV" ] || ok=1; done
 # an older version, then ALTER EXTENSION ... UPDATE on the coordinator
