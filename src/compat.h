@@ -38,6 +38,17 @@
 #endif
 
 /*
+ * Does roleid own extension extoid?  pg_extension_ownercheck() became
+ * object_ownercheck() in 16.  utils/acl.h, catalog/pg_extension.h
+ */
+#if PG_VERSION_NUM >= 160000
+#define csat_ext_ownercheck(extoid, roleid) \
+	object_ownercheck(ExtensionRelationId, (extoid), (roleid))
+#else
+#define csat_ext_ownercheck(extoid, roleid) pg_extension_ownercheck((extoid), (roleid))
+#endif
+
+/*
  * Insert index entries for a newly inserted (not updated) tuple; noDupErr,
  * specConflict and arbiters as in ExecInsertIndexTuples().  16 added
  * onlySummarizing; 19 folds the booleans into flags.  executor/executor.h

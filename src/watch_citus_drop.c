@@ -12,6 +12,7 @@
  */
 #include "watch.h"
 
+#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
@@ -63,7 +64,7 @@ csat_citus_drop_extension(PG_FUNCTION_ARGS)
 		PG_RETURN_VOID();
 	ext = get_extension_oid("csat", true);
 	/* DROP EXTENSION itself refuses others, after this trigger */
-	if (!OidIsValid(ext) || !pg_extension_ownercheck(ext, GetUserId()) ||
+	if (!OidIsValid(ext) || !csat_ext_ownercheck(ext, GetUserId()) ||
 		!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		PG_RETURN_VOID();
 	nsp = csat_extension_schema(false);
