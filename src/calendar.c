@@ -13,6 +13,7 @@
 #include "csat.h"
 #include "calendar.h"
 #include "calendar_core.h"
+#include "watch.h"
 
 #include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
@@ -358,10 +359,25 @@ calendar_not_found(const char *name)
 			 errhint("Calendars are rows of csat.calendars.")));
 }
 
+/*
+ * On a Citus worker the calendars are the coordinator's, read from the
+ * node's copies of them (src/watch_citus.c, created when a Citus table is
+ * mapped or watched): a KPI or an aggregate over a distributed table
+ * evaluates csat.business_elapsed on the workers, whose own csat.calendars
+ * the coordinator never writes.  Elsewhere, csat.calendars.
+ */
 CsatCalendar *
 csat_calendar_load(const char *name, MemoryContext mcxt)
 {
-	return csat_calendar_load_from(name, mcxt, NULL);
+	char	   *mirrors[5];
+	CsatCalendar *cal;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* (the names live in this SPI context until SPI_finish) */
+	cal = csat_calendar_load_from(name, mcxt, watch_citus_worker_mirrors(mirrors) ? mirrors + 2 : NULL);
+	SPI_finish();
+	return cal;
 }
 
 /*

@@ -322,6 +322,11 @@ BEGIN
 	-- of them place rows is not on the workers).
 	col := resolved OPERATOR(pg_catalog.->>) csat.period_column(kind);
 	IF sharded THEN
+		-- the workers read the coordinator's calendars from copies of them (a KPI on a
+		-- business-hours calendar is evaluated on the shards)
+		IF pg_catalog.to_regprocedure('csat.citus_config_setup()') IS NOT NULL THEN
+			PERFORM csat.citus_config_setup();
+		END IF;
 		changes := csat.citus_track_setup(source);
 		IF changes IS NOT NULL THEN
 			SELECT pg_catalog.format('%L, %L, %L', map_source.kind, col, changes) OPERATOR(pg_catalog.||)

@@ -180,6 +180,7 @@ extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Da
 							  Datum *thr, Datum *lev);
 extern bool watch_citus_is_mirror(Relation rel);
 extern bool watch_citus_mirror_tables(char **names);
+extern bool watch_citus_worker_mirrors(char **names);
 extern void watch_citus_sync(const char *table);
 extern bool watch_citus_on_coordinator(void);
 

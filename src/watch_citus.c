@@ -252,6 +252,45 @@ ensure_mirrors(void)
 }
 
 /*
+ * On a Citus worker: the names of this node's placements of the copies of
+ * csat's configuration (as watch_citus_mirror_tables), so that
+ * csat.business_elapsed there reads the coordinator's calendars, which the
+ * worker's own csat.calendars does not hold.  False on the coordinator,
+ * without Citus, or before the copies exist.  Inside SPI.
+ */
+bool
+watch_citus_worker_mirrors(char **names)
+{
+	return citus_present() && local_group() != 0 && watch_citus_mirror_tables(names);
+}
+
+/*
+ * csat.citus_config_setup(): on the coordinator, create the copies of csat's
+ * configuration on every node if they are missing (as the owner of csat's
+ * tables).  csat.map_source calls it for a Citus table, whose KPIs may read
+ * calendars on the workers; csat.watch creates them too.
+ */
+PG_FUNCTION_INFO_V1(csat_citus_config_setup);
+Datum
+csat_citus_config_setup(PG_FUNCTION_ARGS)
+{
+	CsatUserSwitch sw;
+
+	if (!citus_present())
+		PG_RETURN_VOID();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (local_group() == 0)
+	{
+		csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
+		ensure_mirrors();
+		csat_switch_back(&sw);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
  * What the coordinator needs to know of a Citus table: partition method
  * (0 when relid is no Citus table), co-location id and distribution column.
  */

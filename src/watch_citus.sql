@@ -68,6 +68,10 @@ COMMENT ON COLUMN csat.breach_notices.source IS 'the watched reference table';
 COMMENT ON COLUMN csat.breach_notices.count IS 'rows one statement logged or escalated';
 COMMENT ON COLUMN csat.breach_notices.level IS 'the worst level logged';
 
+CREATE FUNCTION csat.citus_config_setup() RETURNS void
+	AS 'MODULE_PATHNAME', 'csat_citus_config_setup' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION csat.citus_config_setup() IS 'internal: on a Citus coordinator, creates the copies of csat''s rules, watches and calendars on every node if they are missing (csat.map_source and csat.watch on a Citus table: the workers read the calendars there); nothing without Citus or on a worker';
+
 CREATE FUNCTION csat.citus_drop_extension() RETURNS event_trigger
 	AS 'MODULE_PATHNAME', 'csat_citus_drop_extension' LANGUAGE C;
 COMMENT ON FUNCTION csat.citus_drop_extension() IS 'internal: event trigger function; DROP EXTENSION csat on a Citus coordinator drops the Citus tables csat created in its schema (breach and change tables, copies of the configuration) on every node';

@@ -458,6 +458,13 @@ kpi_views_equal() { # kpi_views_equal STEP
 		same_rows "mapped/$1/$v" "SELECT * FROM csat.$v ORDER BY period_start, channel, segment" \
 			"$(q "$C" -c "SELECT string_agg(attname, ' ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'csat.$v'::regclass AND attnum > 0")"
 	done
+	# the KPI on a business-hours calendar (coordinator's calendar, read on the workers)
+	echo "   first_response_business: $(q "$C" -c "SELECT count(*) || ' day rows, ' || coalesce(sum(n), 0) || ' closed items, attainment ' || round(avg(attainment)::numeric, 4) FROM csat.kpi_values WHERE kpi = 'first_response_business' AND grain = 'day' AND channel IS NULL AND segment IS NULL" 2>&1 | head -1)"
+	[ "$(q "$C" -c "SELECT count(*) FILTER (WHERE n > 0) > 10 FROM csat.kpi_values WHERE kpi = 'first_response_business' AND grain = 'day'" 2>&1)" = t ]
+	record "mapped/$1/calendar-kpi-has-values" $?
+	same_rows "mapped/$1/calendar-kpi" "SELECT grain, period_start, channel, segment, value, n, p50, p90, p99, mean, attainment, open_n, overdue_n
+	  FROM csat.kpi_values WHERE kpi = 'first_response_business' AND grain IN ('hour', 'day', 'month') ORDER BY 1, 2, 3, 4" \
+		"grain period_start channel segment value n p50 p90 p99 mean attainment open_n overdue_n"
 }
 mapped_sources_vs_single_node() {
 	echo "== mapped distributed sources vs a single node (demo data, scale $SCALE)"
@@ -493,6 +500,14 @@ SELECT csat.map_source('orders', 'shop.orders', '{"order_id": "id", "ordered_at"
 SELECT csat.map_source('tickets', 'shop.tickets', '{"ticket_id": "id", "opened_at": "created", "first_response_at": "first_reply_at", "is_complaint": "complaint", "category": "topic", "agent": "assignee"}');
 SELECT csat.map_source('surveys', 'shop.surveys', '{"sent_at": "invited_at"}');
 SELECT csat.map_source('returns', 'shop.returns', '{"return_id": "id", "completed_at": "refunded_at"}');
+-- a KPI on a business-hours calendar defined on the coordinator only: the shards
+-- evaluate csat.business_elapsed, reading the node's copies of the calendars
+INSERT INTO csat.calendars (name, time_zone) VALUES ('kpi_hours', 'Europe/Berlin');
+INSERT INTO csat.calendar_hours (calendar, isodow, opens, closes) SELECT 'kpi_hours', d, '08:00', '18:00' FROM generate_series(1, 5) d;
+INSERT INTO csat.calendar_holidays (calendar, day) VALUES ('kpi_hours', '2026-11-19');
+INSERT INTO csat.kpis (name, kind, measure, start_column, stop_column, target, calendar, higher_is_better, unit, description)
+VALUES ('first_response_business', 'tickets', 'duration', 'opened_at', 'first_response_at', 3600, 'kpi_hours', false, 'seconds',
+        'check.sh: first response in business hours (calendar kpi_hours), attainment within 1 business hour');
 SQL
 	done
 	record mapped/setup "$ok"
