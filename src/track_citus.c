@@ -104,8 +104,8 @@ csat_is_citus_shard(Relation rel)
 
 /*
  * The logical table of rel when rel is this node's placement of a Citus
- * reference table and this node is the coordinator (group 0), else
- * InvalidOid.  A write to a reference table reaches every placement in one
+ * reference table (or the shard of a Citus local table, whose one placement
+ * is there) and this node is the coordinator (group 0), else InvalidOid.  A write to a reference table reaches every placement in one
  * distributed transaction, so its propagated triggers fire once per node for
  * the same rows: only the coordinator's placement notes them, in the
  * coordinator's own csat.changes (csat.citus_tracked checks that the
@@ -128,7 +128,6 @@ csat_reference_on_coordinator(Relation rel)
 	if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s"
 							  " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
 							  " WHERE s.shardid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
-							  " AND p.repmodel OPERATOR(pg_catalog.=) 't'"
 							  " AND pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $2"
 							  " AND (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.=) 0",
 							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)

@@ -299,7 +299,7 @@ typedef struct CitusTable
 	char		method;
 	int			colocation;
 	char	   *distcol;
-	bool		reference;		/* a reference table (method 'n', replicated everywhere) */
+	bool		reference;		/* a reference or Citus local table (method 'n': not distributed) */
 } CitusTable;
 
 static void
@@ -321,7 +321,8 @@ citus_table(Oid relid, CitusTable *ct)
 	ct->method = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)[0];
 	ct->colocation = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	ct->distcol = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	ct->reference = ct->method == 'n' && SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)[0] == 't';
+	/* a reference or a Citus local table: undistributed, its coordinator placement logs */
+	ct->reference = ct->method == 'n';
 }
 
 /* the breach table of a co-location group, created if missing (as csat's owner, inside SPI) */
@@ -395,8 +396,8 @@ watch_citus_prepare(Oid relid, const char *key_column)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot watch Citus table \"%s\"", get_rel_name(relid)),
-				 errdetail("Only hash-distributed and reference tables are watched on a Citus cluster; Citus local tables are written through a shard csat does not follow."),
-				 errhint("Watch a plain, a hash-distributed or a reference table.")));
+				 errdetail("Only hash-distributed, reference and Citus local tables are watched on a Citus cluster."),
+				 errhint("Watch a plain, a hash-distributed, a reference or a Citus local table.")));
 	if (strcmp(ct.distcol, key_column) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -34,7 +34,7 @@ typedef struct ShardInfo
 	int			group;			/* this node's Citus group (0: coordinator) */
 	char	   *breach_shard;	/* co-located shard of the breach table, quoted; NULL: none */
 	Oid			keytype;		/* type of its key column */
-	bool		reference;		/* a placement of a reference table */
+	bool		reference;		/* a placement of a reference or Citus local table */
 	bool		coordinator;	/* ... which has a placement on the coordinator */
 	bool		have_mirrors;	/* the copies of the configuration are here (workers) */
 } ShardInfo;
@@ -73,7 +73,7 @@ read_shard_info(Relation rel, int64 shardid, ShardInfo *info)
 							  " (SELECT a.atttypid FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=)"
 							  " pg_catalog.to_regclass(pg_catalog.quote_ident($3) OPERATOR(pg_catalog.||) '.citus_breaches_'"
 							  " OPERATOR(pg_catalog.||) p.colocationid) AND a.attname OPERATOR(pg_catalog.=) 'key'),"
-							  " p.partmethod OPERATOR(pg_catalog.=) 'n' AND p.repmodel OPERATOR(pg_catalog.=) 't',"
+							  " p.partmethod OPERATOR(pg_catalog.=) 'n',"
 							  " EXISTS (SELECT FROM pg_catalog.pg_dist_placement pl WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid"
 							  " AND pl.groupid OPERATOR(pg_catalog.=) 0)"
 							  " FROM pg_catalog.pg_dist_shard s JOIN pg_catalog.pg_dist_partition p"
