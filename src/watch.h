@@ -175,6 +175,7 @@ extern int64 watch_scan_and_flag(WatchDef *def, const char *query, int nargs, Oi
 extern bool watch_citus_prepare(Oid relid, const char *key_column);
 extern bool watch_citus_target(Oid relid, WatchTarget *target);
 extern void watch_citus_adopt(Oid relid, const char *key_column);
+extern void watch_citus_repoint(void);
 extern bool watch_citus_shard(TriggerData *td, WatchCache *cache);
 extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs,
 							  Datum *thr, Datum *lev);

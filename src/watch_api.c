@@ -559,6 +559,8 @@ csat_sweep(PG_FUNCTION_ARGS)
 				 errmsg("sweep time must be finite")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* watched tables Citus renamed to a shard of theirs */
+	watch_citus_repoint();
 	/* the scans may run the table owners' code, which may load a new cache */
 	cache = watch_cache_pin();
 	PG_TRY();

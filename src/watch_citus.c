@@ -368,6 +368,43 @@ ensure_breach_table(Oid source, const CitusTable *ct)
 }
 
 /*
+ * csat.sweep() on the coordinator, first: a watched plain table later added
+ * to the Citus metadata as a Citus local table (citus_add_local_table_to_metadata,
+ * or a foreign key to a reference table) is renamed to its shard and a new
+ * table takes its name, so csat.watches and csat.breaches, which follow the
+ * OID, name the shard.  Point them at the table (as the owner of csat's
+ * tables): its placement's trigger then logs under the table's name, as for
+ * a table watched after it was added.  Inside SPI.
+ */
+void
+watch_citus_repoint(void)
+{
+	CsatUserSwitch sw;
+	const char *moved;
+
+	if (!citus_present() || local_group() != 0)
+		return;
+	moved = csat_sql("SELECT c.oid AS shard, s.logicalrelid::pg_catalog.oid AS logical FROM @extschema@.watches w"
+					 " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) w.source::pg_catalog.oid"
+					 " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+					 " JOIN pg_catalog.pg_dist_shard s ON pg_catalog.shard_name(s.logicalrelid, s.shardid, false)"
+					 " OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', n.nspname, c.relname)"
+					 " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+					 " AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
+					 " WHERE s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.<>) c.oid");
+	if (SPI_execute(moved, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading csat.watches failed");
+	if (SPI_processed == 0)
+		return;
+	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
+	run(psprintf(csat_sql("UPDATE @extschema@.breaches b SET source = m.logical::pg_catalog.regclass FROM (%s) m"
+						  " WHERE b.source::pg_catalog.oid OPERATOR(pg_catalog.=) m.shard"), moved), SPI_OK_UPDATE);
+	run(psprintf(csat_sql("UPDATE @extschema@.watches w SET source = m.logical::pg_catalog.regclass FROM (%s) m"
+						  " WHERE w.source::pg_catalog.oid OPERATOR(pg_catalog.=) m.shard"), moved), SPI_OK_UPDATE);
+	csat_switch_back(&sw);
+}
+
+/*
  * csat.watch on relid: false for a table Citus does not know; true for a
  * hash-distributed table watched by its distribution column, once the
  * copies of the configuration and the group's breach table exist.  Other

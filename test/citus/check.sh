@@ -871,16 +871,22 @@ SQL
 	echo "   csat.watch on a Citus local table: ${r:-ok}; 50 rows inserted (20 past the threshold): ${r2:-ok}; breaches under its name, under its shard's: $n"
 	[ -z "$r2" ] && [ "$n" = "20 0" ]
 	record watch/citus-local-table $?
-	# watched as a plain table first, then added to the metadata as a Citus local table
-	# (the shard Citus puts its rows in must not log them under its own name)
+	# watched as a plain table first, then added to the metadata as a Citus local table:
+	# Citus renames it to its shard and a new table takes its name; csat's registry
+	# follows the OID until the next csat.sweep() points it at the table again
 	q "$C" -c "CREATE TABLE tickets_loc2 (LIKE tickets_plain INCLUDING ALL)" \
 		-c "SELECT csat.watch('tickets_loc2', 'first_response', 'id', start_column => 'opened_at', end_column => 'first_response_at')" >/dev/null
 	r=$(q "$C" -c "SET citus.enable_unsafe_triggers = on" -c "SELECT citus_add_local_table_to_metadata('tickets_loc2')" 2>&1 | grep -v NOTICE | head -1)
 	r2=$(q "$C" -c "INSERT INTO tickets_loc2 SELECT g, 'std', 'chat', timestamptz '2026-03-02 10:00+00', timestamptz '2026-03-02 10:00+00' + make_interval(secs => CASE WHEN g <= 30 THEN 300 ELSE 60 END) FROM generate_series(1, 100) g" 2>&1 | head -1)
-	q "$C" -c "UPDATE tickets_loc2 SET first_response_at = first_response_at + interval '10 minutes' WHERE id <= 40" >/dev/null 2>&1
-	n=$(q "$C" -c "SELECT count(*) FILTER (WHERE source = 'tickets_loc2'::regclass) || ' ' || count(*) FILTER (WHERE source::text ~ '^tickets_loc2_[0-9]+$') FROM csat.all_breaches")
-	echo "   watched, then citus_add_local_table_to_metadata: ${r:-ok}; 100 rows inserted (30 past the threshold), 40 made late: ${r2:-ok}; breaches under its name, under its shard's: $n"
-	[ -z "$r" ] && [ -z "$r2" ] && [ "$n" = "40 0" ]
+	local_n() { q "$C" -c "SELECT count(*) FILTER (WHERE source = 'tickets_loc2'::regclass) || ' ' || count(*) FILTER (WHERE source::text ~ '^tickets_loc2_[0-9]+$') FROM csat.all_breaches"; }
+	n=$(local_n)
+	q "$C" -c "SELECT csat.sweep()" >/dev/null
+	n2=$(local_n)
+	r3=$(q "$C" -c "UPDATE tickets_loc2 SET first_response_at = first_response_at + interval '10 minutes' WHERE id <= 40" 2>&1 | head -1)
+	n3=$(local_n)
+	r4=$(q "$C" -c "SELECT csat.unwatch('tickets_loc2', 'first_response')" 2>&1 | grep -v NOTICE | head -1)
+	echo "   watched, then citus_add_local_table_to_metadata: ${r:-ok}; 100 rows inserted (30 past the threshold): ${r2:-ok}; breaches under its name, under its shard's: $n; after csat.sweep(): $n2; 40 made late: ${r3:-ok}, $n3; unwatch: ${r4:-ok}"
+	[ -z "$r" ] && [ -z "$r2" ] && [ "$n2" = "30 0" ] && [ "$n3" = "40 0" ] && [[ "$r4" != *ERROR* ]]
 	record watch/citus-local-after-watch $?
 	# bulk loads on the cluster, watched (1 % of rows past a threshold) and not
 	q "$C" -c "CREATE TABLE tickets_bulk (LIKE tickets INCLUDING ALL)" -c "SELECT create_distributed_table('tickets_bulk', 'id')" \
