@@ -380,28 +380,50 @@ void
 watch_citus_repoint(void)
 {
 	CsatUserSwitch sw;
-	const char *moved;
+	Oid			types[2] = {TEXTOID, OIDOID};
+	Datum		args[2];
+	Oid		   *watched;
+	uint64		n;
+	bool		isnull;
 
 	if (!citus_present() || local_group() != 0)
 		return;
-	moved = csat_sql("SELECT c.oid AS shard, s.logicalrelid::pg_catalog.oid AS logical FROM @extschema@.watches w"
-					 " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) w.source::pg_catalog.oid"
-					 " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
-					 " JOIN pg_catalog.pg_dist_shard s ON pg_catalog.shard_name(s.logicalrelid, s.shardid, false)"
-					 " OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', n.nspname, c.relname)"
-					 " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
-					 " AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
-					 " WHERE s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.<>) c.oid");
-	if (SPI_execute(moved, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute(csat_sql("SELECT DISTINCT source::pg_catalog.oid FROM @extschema@.watches"), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading csat.watches failed");
-	if (SPI_processed == 0)
-		return;
-	csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
-	run(psprintf(csat_sql("UPDATE @extschema@.breaches b SET source = m.logical::pg_catalog.regclass FROM (%s) m"
-						  " WHERE b.source::pg_catalog.oid OPERATOR(pg_catalog.=) m.shard"), moved), SPI_OK_UPDATE);
-	run(psprintf(csat_sql("UPDATE @extschema@.watches w SET source = m.logical::pg_catalog.regclass FROM (%s) m"
-						  " WHERE w.source::pg_catalog.oid OPERATOR(pg_catalog.=) m.shard"), moved), SPI_OK_UPDATE);
-	csat_switch_back(&sw);
+	n = SPI_processed;
+	watched = palloc(sizeof(Oid) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+		watched[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	for (uint64 i = 0; i < n; i++)
+	{
+		Oid			shard = watched[i];
+		Oid			logical;
+		char	   *rel = get_rel_name(shard);
+
+		/* (by name from the syscache: Citus hides shards from pg_class scans) */
+		if (rel == NULL)
+			continue;
+		args[0] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(shard)), rel));
+		args[1] = ObjectIdGetDatum(shard);
+		if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s"
+								  " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+								  " AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
+								  " WHERE pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $1"
+								  " AND s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.<>) $2",
+								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "reading pg_dist_shard failed");
+		if (SPI_processed != 1)
+			continue;
+		logical = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
+		run(psprintf(csat_sql("UPDATE @extschema@.breaches SET source = %u::pg_catalog.oid::pg_catalog.regclass"
+							  " WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"), logical, shard),
+			SPI_OK_UPDATE);
+		run(psprintf(csat_sql("UPDATE @extschema@.watches SET source = %u::pg_catalog.oid::pg_catalog.regclass"
+							  " WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"), logical, shard),
+			SPI_OK_UPDATE);
+		csat_switch_back(&sw);
+	}
 }
 
 /*

@@ -882,7 +882,7 @@ SQL
 	n=$(local_n)
 	q "$C" -c "SELECT csat.sweep()" >/dev/null
 	n2=$(local_n)
-	r3=$(q "$C" -c "UPDATE tickets_loc2 SET first_response_at = first_response_at + interval '10 minutes' WHERE id <= 40" 2>&1 | head -1)
+	r3=$(q "$C" -c "UPDATE tickets_loc2 SET first_response_at = timestamptz '2026-03-02 10:20+00' WHERE id BETWEEN 31 AND 40" 2>&1 | head -1)
 	n3=$(local_n)
 	r4=$(q "$C" -c "SELECT csat.unwatch('tickets_loc2', 'first_response')" 2>&1 | grep -v NOTICE | head -1)
 	echo "   watched, then citus_add_local_table_to_metadata: ${r:-ok}; 100 rows inserted (30 past the threshold): ${r2:-ok}; breaches under its name, under its shard's: $n; after csat.sweep(): $n2; 40 made late: ${r3:-ok}, $n3; unwatch: ${r4:-ok}"
