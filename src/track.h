@@ -18,7 +18,7 @@ extern void csat_note_hours(const char *kind, TimestampTz *hours, int n, bool ev
 extern int64 csat_shard_id_of(Relation rel);
 /* is rel a shard of a Citus table (on this node's metadata)? false without Citus */
 extern bool csat_is_citus_shard(Relation rel);
-/* the reference table whose coordinator placement rel is (on the coordinator), else InvalidOid (inside SPI) */
+/* the reference or Citus local table whose coordinator placement rel is (on the coordinator), else InvalidOid (inside SPI) */
 extern Oid	csat_reference_on_coordinator(Relation rel);
 /* csat.track_change() on a shard of a Citus distributed table */
 extern void csat_track_shard(TriggerData *td, Oid nsp);

@@ -30,6 +30,7 @@
 #include "track.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -380,8 +381,6 @@ void
 watch_citus_repoint(void)
 {
 	CsatUserSwitch sw;
-	Oid			types[2] = {TEXTOID, OIDOID};
-	Datum		args[2];
 	Oid		   *watched;
 	uint64		n;
 	bool		isnull;
@@ -398,23 +397,15 @@ watch_citus_repoint(void)
 	{
 		Oid			shard = watched[i];
 		Oid			logical;
-		char	   *rel = get_rel_name(shard);
+		Relation	rel = try_relation_open(shard, AccessShareLock);
 
-		/* (by name from the syscache: Citus hides shards from pg_class scans) */
 		if (rel == NULL)
 			continue;
-		args[0] = CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(shard)), rel));
-		args[1] = ObjectIdGetDatum(shard);
-		if (SPI_execute_with_args("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s"
-								  " JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
-								  " AND p.partmethod OPERATOR(pg_catalog.=) 'n'"
-								  " WHERE pg_catalog.shard_name(s.logicalrelid, s.shardid, false) OPERATOR(pg_catalog.=) $1"
-								  " AND s.logicalrelid::pg_catalog.oid OPERATOR(pg_catalog.<>) $2",
-								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "reading pg_dist_shard failed");
-		if (SPI_processed != 1)
+		/* the table whose coordinator placement (shard) rel is, if it is one */
+		logical = csat_reference_on_coordinator(rel);
+		relation_close(rel, AccessShareLock);
+		if (!OidIsValid(logical) || logical == shard)
 			continue;
-		logical = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		csat_switch_to(&sw, csat_relation_owner(get_relname_relid("breaches", csat_extension_schema(false))));
 		run(psprintf(csat_sql("UPDATE @extschema@.breaches SET source = %u::pg_catalog.oid::pg_catalog.regclass"
 							  " WHERE source::pg_catalog.oid OPERATOR(pg_catalog.=) %u::pg_catalog.oid"), logical, shard),
