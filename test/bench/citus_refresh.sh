@@ -33,74 +33,22 @@ SCALE=${SCALE:-0.2}
 RUNS=${RUNS:-5}
 PORT0=${CSAT_CITUS_PORT:-9700}
 RETURNS_BY=${RETURNS_BY:-id}
-BIN=$("$PG_CONFIG" --bindir)
-SHARE=$("$PG_CONFIG" --sharedir)
-LIBDIR=$("$PG_CONFIG" --pkglibdir)
-PORTS=("$PORT0" $((PORT0 + 1)) $((PORT0 + 2)))
-NAMES=(coordinator worker1 worker2)
-[ -f "$SHARE/extension/citus.control" ] || { echo "no Citus in $SHARE/extension" >&2; exit 2; }
 case $RETURNS_BY in id | order_id) ;; *) echo "RETURNS_BY: id or order_id" >&2; exit 2 ;; esac
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-case "$LIBDIR" in
-/usr/*) exec 9>/tmp/csat-test.lock; flock 9 ;;
-esac
-
-DIR=$(mktemp -d /tmp/csat-citus-bench.XXXXXX)
-chmod 755 "$DIR"
-[ "$(id -u)" -eq 0 ] && chown postgres: "$DIR"
-stop_all() {
-	local n
-	if [ "${CSAT_CITUS_KEEP:-0}" = 1 ]; then
-		echo "servers left running; stop with:"
-		for n in "${NAMES[@]}"; do echo "  $([ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres -- ')$BIN/pg_ctl -D $DIR/$n stop"; done
-		return
-	fi
-	for n in "${NAMES[@]}"; do
-		[ -f "$DIR/$n/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/$n" -m fast -w stop >/dev/null 2>&1
-	done
-	if [ "${CSAT_BENCH_LOG:-0}" = 1 ]; then echo "logs kept in $DIR/*.log"; else rm -rf "$DIR"; fi
-}
+. test/citus/cluster.sh
+cluster_init csat-citus-bench
+stop_all() { cluster_stop "${CSAT_BENCH_LOG:-0}"; }
 trap stop_all EXIT
 
 if [ "${CSAT_SKIP_INSTALL:-0}" != 1 ]; then
-	mkdir -p "$DIR/build"
-	tar -C "$ROOT" --exclude=.git --exclude=results -cf - . | tar -C "$DIR/build" -xf -
-	make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1
-	make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" >"$DIR/build.log" 2>&1 &&
-		make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" install >>"$DIR/build.log" 2>&1 ||
-		{ cat "$DIR/build.log"; exit 1; }
+	cluster_install || exit 1
 fi
 for i in 0 1 2; do
-	n=${NAMES[$i]}
-	as_pg "$BIN/initdb" -D "$DIR/$n" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$DIR/$n.initdb.log" 2>&1 ||
-		{ cat "$DIR/$n.initdb.log"; exit 1; }
-	cat >>"$DIR/$n/postgresql.conf" <<CONF
-port = ${PORTS[$i]}
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$DIR'
-shared_preload_libraries = 'citus'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_worker_processes = 16
-shared_buffers = 256MB
-work_mem = 64MB
-log_min_messages = warning
-CONF
-	if [ "${CSAT_BENCH_LOG:-0}" = 1 ] && [ "$i" -gt 0 ]; then
-		# every statement the coordinator sends, with its duration
-		echo "log_min_duration_statement = 0" >>"$DIR/$n/postgresql.conf"
-	fi
-	as_pg "$BIN/pg_ctl" -D "$DIR/$n" -l "$DIR/$n.log" -w -t 60 start >/dev/null || { cat "$DIR/$n.log"; exit 1; }
+	conf=("shared_buffers = 256MB" "work_mem = 64MB")
+	# every statement the coordinator sends to the workers, with its duration
+	if [ "${CSAT_BENCH_LOG:-0}" = 1 ] && [ "$i" -gt 0 ]; then conf+=("log_min_duration_statement = 0"); fi
+	cluster_start_node "$i" "${conf[@]}" || exit 1
 done
-q() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -d postgres -qAtX -v ON_ERROR_STOP=1 -F '|' "${@:2}"; }
-C=${PORTS[0]}
-for p in "${PORTS[@]}"; do q "$p" -c 'CREATE EXTENSION citus' -c 'CREATE EXTENSION csat'; done
-q "$C" >/dev/null <<SQL
-SELECT citus_set_coordinator_host('127.0.0.1', $C);
-SELECT citus_add_node('127.0.0.1', ${PORTS[1]});
-SELECT citus_add_node('127.0.0.1', ${PORTS[2]});
-SQL
+cluster_form || exit 1
 echo "citus $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), csat $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'"), scale $SCALE, returns by $RETURNS_BY"
 
 t0=$(date +%s)

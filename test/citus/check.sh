@@ -39,24 +39,9 @@ ROOT=$PWD
 : "${PG_CONFIG:?set PG_CONFIG to the pg_config of a PostgreSQL 15 installation with Citus}"
 PORT0=${CSAT_CITUS_PORT:-9700}
 ROWS=${CSAT_CITUS_ROWS:-300000}
-BIN=$("$PG_CONFIG" --bindir)
-SHARE=$("$PG_CONFIG" --sharedir)
-LIBDIR=$("$PG_CONFIG" --pkglibdir)
-PORTS=("$PORT0" $((PORT0 + 1)) $((PORT0 + 2)))
-NAMES=(coordinator worker1 worker2)
+. test/citus/cluster.sh
+cluster_init csat-citus
 
-[ -f "$SHARE/extension/citus.control" ] || { echo "no Citus in $SHARE/extension" >&2; exit 2; }
-
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-# The machine-wide installation is shared with test/run: hold its lock then.
-case "$LIBDIR" in
-/usr/*) exec 9>/tmp/csat-test.lock; flock 9 ;;
-esac
-
-DIR=$(mktemp -d /tmp/csat-citus.XXXXXX)
-chmod 755 "$DIR"
-[ "$(id -u)" -eq 0 ] && chown postgres: "$DIR"
 PASS=0
 FAIL=0
 FAILED=()
@@ -67,20 +52,8 @@ record() { # record NAME STATUS
 		FAIL=$((FAIL + 1)); FAILED+=("$1"); printf 'FAILED %s\n' "$1"
 	fi
 }
-stop_all() {
-	local n
-	if [ "${CSAT_CITUS_KEEP:-0}" = 1 ]; then
-		echo "servers left running; stop with:"
-		for n in "${NAMES[@]}"; do echo "  $BIN/pg_ctl -D $DIR/$n stop"; done
-		return
-	fi
-	for n in "${NAMES[@]}"; do
-		[ -f "$DIR/$n/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/$n" -m fast -w stop >/dev/null 2>&1
-	done
-	rm -rf "$DIR"
-}
 finish() {
-	stop_all
+	cluster_stop
 	[ ${#FAILED[@]} -gt 0 ] && echo "failed: ${FAILED[*]}"
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
@@ -90,52 +63,18 @@ trap finish EXIT
 
 # ---- install csat (built in a scratch copy, so the checkout stays clean) ----
 if [ "${CSAT_SKIP_INSTALL:-0}" != 1 ]; then
-	mkdir -p "$DIR/build"
-	tar -C "$ROOT" --exclude=.git --exclude=results -cf - . | tar -C "$DIR/build" -xf -
-	if make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1 &&
-		make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" >"$DIR/build.log" 2>&1 &&
-		make -s -C "$DIR/build" PG_CONFIG="$PG_CONFIG" install >>"$DIR/build.log" 2>&1; then
-		record install-csat 0
-	else
-		cat "$DIR/build.log"; record install-csat 1; exit 1
-	fi
+	if cluster_install; then record install-csat 0; else record install-csat 1; exit 1; fi
 fi
 
 # ---- three servers on loopback ----------------------------------------------
 for i in 0 1 2; do
-	n=${NAMES[$i]}
-	as_pg "$BIN/initdb" -D "$DIR/$n" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$DIR/$n.initdb.log" 2>&1 ||
-		{ cat "$DIR/$n.initdb.log"; record "initdb-$n" 1; exit 1; }
-	cat >>"$DIR/$n/postgresql.conf" <<CONF
-port = ${PORTS[$i]}
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$DIR'
-shared_preload_libraries = 'citus'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_worker_processes = 16
-log_min_messages = warning
-CONF
-	as_pg "$BIN/pg_ctl" -D "$DIR/$n" -l "$DIR/$n.log" -w -t 60 start >/dev/null ||
-		{ cat "$DIR/$n.log"; record "start-$n" 1; exit 1; }
+	cluster_start_node "$i" || { record "start-${NAMES[$i]}" 1; exit 1; }
 done
 record start-3-nodes 0
 
-# q PORT: psql on a node over TCP loopback, quiet, unaligned, stop on error.
-q() { "$BIN/psql" -h 127.0.0.1 -p "$1" -U postgres -d postgres -qAtX -v ON_ERROR_STOP=1 -F '|' "${@:2}"; }
-C=${PORTS[0]}
-
 # ---- extensions on every node, then the cluster ------------------------------
 ok=0
-for p in "${PORTS[@]}"; do
-	q "$p" -c 'CREATE EXTENSION citus' -c 'CREATE EXTENSION csat' || ok=1
-done
-q "$C" >/dev/null <<SQL || ok=1
-SELECT citus_set_coordinator_host('127.0.0.1', $C);
-SELECT citus_add_node('127.0.0.1', ${PORTS[1]});
-SELECT citus_add_node('127.0.0.1', ${PORTS[2]});
-SQL
+cluster_form || ok=1
 CSATV=$(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")
 echo "citus $(q "$C" -c "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), csat $CSATV"
 echo "active workers: $(q "$C" -c 'SELECT string_agg(node_name || $$:$$ || node_port, $$ $$ ORDER BY node_port) FROM citus_get_active_worker_nodes()')"
