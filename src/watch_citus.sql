@@ -7,6 +7,27 @@
 -- the notification queue of watched reference tables, the DROP EXTENSION
 -- cleanup of csat's Citus tables, and csat.prune_breaches over all of them.
 
+-- csat's breach tables among the Citus tables (read dynamically: they exist
+-- only with Citus), qualified and quoted; none without Citus
+CREATE FUNCTION csat.citus_breach_tables() RETURNS SETOF text
+	LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
+			' FROM pg_catalog.pg_dist_partition p'
+			' JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid'
+			' JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace'
+			' JOIN pg_catalog.pg_extension e ON e.extnamespace OPERATOR(pg_catalog.=) n.oid'
+			' AND e.extname OPERATOR(pg_catalog.=) ''csat'''
+			' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1';
+END
+$$;
+COMMENT ON FUNCTION csat.citus_breach_tables() IS 'internal: the breach tables of watched Citus distributed tables (csat.citus_breaches_<co-location id>), qualified and quoted; none without Citus';
+
 CREATE FUNCTION csat.citus_breaches()
 	RETURNS TABLE (rule text, source text, row_key text, observed float8, threshold float8,
 				   level csat.level, observed_at timestamptz)
@@ -20,15 +41,7 @@ BEGIN
 		RETURN;
 	END IF;
 	-- source stays text here: Citus would evaluate to_regclass on the workers, whose OIDs differ
-	-- csat's breach tables among the Citus tables (read dynamically: they exist only with Citus)
-	FOR t IN EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
-		' FROM pg_catalog.pg_dist_partition p'
-		' JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid'
-		' JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace'
-		' JOIN pg_catalog.pg_extension e ON e.extnamespace OPERATOR(pg_catalog.=) n.oid'
-		' AND e.extname OPERATOR(pg_catalog.=) ''csat'''
-		' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1'
-	LOOP
+	FOR t IN SELECT x.t FROM csat.citus_breach_tables() x(t) LOOP
 		RETURN QUERY EXECUTE pg_catalog.format(
 			'SELECT b.rule, b.source, b.row_key, b.observed, b.threshold,'
 			' b.level, b.observed_at FROM %s b', t);
@@ -102,15 +115,7 @@ BEGIN
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
 		RETURN n;
 	END IF;
-	-- csat's breach tables among the Citus tables (read dynamically: they exist only with Citus)
-	FOR t IN EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname, c.relname)'
-		' FROM pg_catalog.pg_dist_partition p'
-		' JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid'
-		' JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace'
-		' JOIN pg_catalog.pg_extension e ON e.extnamespace OPERATOR(pg_catalog.=) n.oid'
-		' AND e.extname OPERATOR(pg_catalog.=) ''csat'''
-		' WHERE c.relname OPERATOR(pg_catalog.~) ''^citus_breaches_[0-9]+$'' ORDER BY 1'
-	LOOP
+	FOR t IN SELECT x.t FROM csat.citus_breach_tables() x(t) LOOP
 		EXECUTE pg_catalog.format('DELETE FROM %s WHERE observed_at OPERATOR(pg_catalog.<) $1', t)
 			USING cutoff;
 		GET DIAGNOSTICS m = ROW_COUNT;
