@@ -201,25 +201,19 @@ csat_track_change(PG_FUNCTION_ARGS)
 	/* the table must be mapped as that kind; its period column is the mapping's */
 	args[0] = CStringGetTextDatum(kind);
 	args[1] = ObjectIdGetDatum(RelationGetRelid(rel));
-	if (SPI_execute_with_args(csat_sql("SELECT s.columns OPERATOR(pg_catalog.->>) @extschema@.period_column(s.kind)"
-									   " FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
-									   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
-							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading csat.sources failed");
-	/* the coordinator's placement of a mapped reference table: as that table */
-	if (SPI_processed == 0)
+	for (int pass = 0; pass < 2; pass++)
 	{
-		Oid			logical = csat_reference_on_coordinator(rel);
-
-		if (OidIsValid(logical))
-		{
-			args[1] = ObjectIdGetDatum(logical);
-			if (SPI_execute_with_args(csat_sql("SELECT s.columns OPERATOR(pg_catalog.->>) @extschema@.period_column(s.kind)"
-											   " FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
-											   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
-									  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
-				elog(ERROR, "reading csat.sources failed");
-		}
+		if (SPI_execute_with_args(csat_sql("SELECT s.columns OPERATOR(pg_catalog.->>) @extschema@.period_column(s.kind)"
+										   " FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) $1"
+										   " AND s.source::pg_catalog.oid OPERATOR(pg_catalog.=) $2"),
+								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "reading csat.sources failed");
+		if (SPI_processed > 0 || pass > 0)
+			break;
+		/* the coordinator's placement of a mapped reference (or Citus local) table: as that table */
+		args[1] = ObjectIdGetDatum(csat_reference_on_coordinator(rel));
+		if (!OidIsValid(DatumGetObjectId(args[1])))
+			break;
 	}
 	if (SPI_processed == 0 && csat_is_citus_shard(rel))
 	{

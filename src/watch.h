@@ -176,6 +176,9 @@ extern bool watch_citus_prepare(Oid relid, const char *key_column);
 extern bool watch_citus_target(Oid relid, WatchTarget *target);
 extern void watch_citus_adopt(Oid relid, const char *key_column);
 extern void watch_citus_repoint(void);
+
+/* watch_store.c: NOTIFY csat_breach with its JSON payload */
+extern void watch_notify_breach(const char *rule, const char *source, int64 count, bool breach);
 extern bool watch_citus_shard(TriggerData *td, WatchCache *cache);
 extern void watch_citus_store(Batch *batch, int m, Datum *rules, Datum *keys, Datum *obs,
 							  Datum *thr, Datum *lev);

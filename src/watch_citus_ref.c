@@ -20,11 +20,8 @@
 #include "watch.h"
 
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "executor/spi.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/lsyscache.h"
 
 /*
@@ -157,16 +154,9 @@ watch_citus_announce_reference(void)
 		HeapTuple	t = SPI_tuptable->vals[i];
 		TupleDesc	d = SPI_tuptable->tupdesc;
 		bool		isnull;
-		StringInfoData p;
 
-		initStringInfo(&p);
-		appendStringInfoString(&p, "{\"rule\": ");
-		escape_json(&p, SPI_getvalue(t, d, 1));
-		appendStringInfoString(&p, ", \"source\": ");
-		escape_json(&p, SPI_getvalue(t, d, 2));
-		appendStringInfo(&p, ", \"count\": " INT64_FORMAT ", \"level\": \"%s\"}",
-						 DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)),
-						 DatumGetBool(SPI_getbinval(t, d, 4, &isnull)) ? "breach" : "warning");
-		Async_Notify("csat_breach", p.data);
+		watch_notify_breach(SPI_getvalue(t, d, 1), SPI_getvalue(t, d, 2),
+							DatumGetInt64(SPI_getbinval(t, d, 3, &isnull)),
+							DatumGetBool(SPI_getbinval(t, d, 4, &isnull)));
 	}
 }

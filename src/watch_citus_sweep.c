@@ -6,11 +6,8 @@
  */
 #include "watch.h"
 
-#include "commands/async.h"
 #include "executor/spi.h"
-#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/lsyscache.h"
 
 /* what one sweep announces of a rule and a table */
@@ -109,18 +106,10 @@ watch_citus_announce(WatchCache *cache)
 		foreach(ac, seen)
 		{
 			Announce   *a = lfirst(ac);
-			StringInfoData p;
 
 			if (!rule_notifies(cache, a->rule))
 				continue;
-			initStringInfo(&p);
-			appendStringInfoString(&p, "{\"rule\": ");
-			escape_json(&p, a->rule);
-			appendStringInfoString(&p, ", \"source\": ");
-			escape_json(&p, a->source);
-			appendStringInfo(&p, ", \"count\": " INT64_FORMAT ", \"level\": \"%s\"}",
-							 a->count, a->breach ? "breach" : "warning");
-			Async_Notify("csat_breach", p.data);
+			watch_notify_breach(a->rule, a->source, a->count, a->breach);
 		}
 	}
 	csat_switch_back(&sw);

@@ -628,22 +628,13 @@ watch_send_notifications(List *defs, Oid source)
 		for (int i = 0; i < def->nrules; i++)
 		{
 			WatchRule  *r = def->rules[i];
-			StringInfoData p;
 
 			if (!r->notify || r->logged == 0)
 				continue;
 			if (srcname == NULL)
 				srcname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)),
 													 get_rel_name(source));
-			initStringInfo(&p);
-			appendStringInfoString(&p, "{\"rule\": ");
-			escape_json(&p, r->name);
-			appendStringInfoString(&p, ", \"source\": ");
-			escape_json(&p, srcname);
-			appendStringInfo(&p, ", \"count\": " INT64_FORMAT ", \"level\": \"%s\"}",
-							 r->logged, r->worst == 2 ? "breach" : "warning");
-			Async_Notify("csat_breach", p.data);
-			pfree(p.data);
+			watch_notify_breach(r->name, srcname, r->logged, r->worst == 2);
 			r->logged = 0;
 			r->worst = 0;
 		}
@@ -662,4 +653,25 @@ watch_reset_counts(List *defs)
 		for (int i = 0; i < def->nrules; i++)
 			def->rules[i]->logged = def->rules[i]->worst = 0;
 	}
+}
+
+/*
+ * NOTIFY csat_breach with the payload every breach announcement has (one
+ * node's triggers, the coordinator's sweep for Citus tables):
+ * {"rule": ..., "source": ..., "count": n, "level": "breach"|"warning"}.
+ */
+void
+watch_notify_breach(const char *rule, const char *source, int64 count, bool breach)
+{
+	StringInfoData p;
+
+	initStringInfo(&p);
+	appendStringInfoString(&p, "{\"rule\": ");
+	escape_json(&p, rule);
+	appendStringInfoString(&p, ", \"source\": ");
+	escape_json(&p, source);
+	appendStringInfo(&p, ", \"count\": " INT64_FORMAT ", \"level\": \"%s\"}",
+					 count, breach ? "breach" : "warning");
+	Async_Notify("csat_breach", p.data);
+	pfree(p.data);
 }
