@@ -82,4 +82,10 @@ extern void csat_sketch_quantiles(Datum d, const double *p, int n, double *out);
 extern const void *csat_sketch_open(Datum d, int64 *count, double *alpha);
 extern double csat_sketch_value_at(const void *sketch, double p);
 
+/*
+ * csat.sla_sketch(float8) of the n > 0 values v, each a finite number of
+ * seconds >= 0 (else 22023), from C (sketch.c).
+ */
+extern Datum csat_sketch_of(const double *v, int n);
+
 #endif							/* CSAT_H */

@@ -231,44 +231,77 @@ $$;
 COMMENT ON FUNCTION csat.rollup_slots() IS
 'internal: where the partial states of csat.source_kpis carry each measure of csat.rollup_hourly (csat.rollup_measures): the csat.kpi_partial row (kpi ~<kind><i>) and field (slot 1 n .. 14 sketch)';
 
+-- The parts csat.source_kpis computes over a table of the kind, in the order of
+-- its statement's input columns: each part of csat.kpi_parts (code: how its
+-- figures are counted, src/kpi_scan.c) and each measure of the wide rollup
+-- (codes wcount, wsum, wsketch: kpi is its row ~<kind><i> of csat.rollup_slots,
+-- slot its field there, input the row's value of it).  grp numbers the groups
+-- (period column, breakdown) a row is placed in: one hour (or, with a
+-- breakdown, one day and value) per group.
+CREATE OR REPLACE FUNCTION csat.kpi_scan_parts(kind text)
+RETURNS TABLE (ord int, grp int, kpi text, code text, slot int, pc text, breakdown text, d csat.kpis, input text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+SELECT (pg_catalog.row_number() OVER (ORDER BY p.pc, p.breakdown NULLS FIRST, p.wide, p.kpi, p.role, p.slot))::pg_catalog.int4,
+	   (pg_catalog.dense_rank() OVER (ORDER BY p.pc, p.breakdown NULLS FIRST))::pg_catalog.int4,
+	   p.kpi, p.code, p.slot, p.pc, p.breakdown, p.d, p.input
+  FROM (SELECT k.kpi, k.role, 0 AS wide, 0 AS slot, k.pc, k.breakdown, k.d, NULL::pg_catalog.text AS input,
+			   CASE WHEN k.role OPERATOR(pg_catalog.=) 'denominator' THEN 'denominator'
+					WHEN (k.d).measure OPERATOR(pg_catalog.=) 'share' AND (k.d).success OPERATOR(pg_catalog.~) 'as_of' THEN 'share_asof'
+					WHEN (k.d).measure OPERATOR(pg_catalog.=) 'weighted_mean' THEN 'mean'
+					ELSE (k.d).measure END AS code
+		  FROM csat.kpi_parts(kpi_scan_parts.kind) k
+		UNION ALL
+		SELECT rs.row_name, 'wide', 1, rs.slot, csat.period_column(kpi_scan_parts.kind), NULL, NULL,
+			   CASE WHEN i.agg OPERATOR(pg_catalog.=) 'count' THEN i.filter
+					ELSE pg_catalog.format('CASE WHEN %s THEN (%s)::pg_catalog.float8 END', i.filter, i.value) END,
+			   'w' OPERATOR(pg_catalog.||) i.agg
+		  FROM csat.rollup_slots() rs JOIN csat.rollup_inputs() i ON i.name OPERATOR(pg_catalog.=) rs.name
+		 WHERE rs.kind OPERATOR(pg_catalog.=) kpi_scan_parts.kind) p
+$$;
+COMMENT ON FUNCTION csat.kpi_scan_parts(text) IS
+'internal: the parts csat.source_kpis computes over a table of the kind, in the order of the input columns of csat.kpi_source_sql''s statement: the KPIs'' parts (csat.kpi_parts) with how each is counted (code), then the wide rollup''s measures (codes wcount, wsum, wsketch; kpi the row and slot the field of csat.rollup_slots, input the per-row SQL); grp numbers the groups (period column, breakdown) rows are placed in';
+
+-- The statement csat.source_kpis runs, as the table's owner, for one table
+-- mapped as kind: one row per row of the table (or, ranged, per row whose
+-- period falls in the ranges of a group, one branch per group) with its group
+-- keys -- scope c and s (returns: order_id, NULL), then for each group the
+-- hour (or day) of its period column in time zone $1 and the breakdown value
+-- (NULL where the row has no period) -- and then the inputs of each part of
+-- csat.kpi_scan_parts, in order: count, ratio, denominator: filter; share:
+-- filter, success; mean, nps: filter, value, weight; duration: filter, open,
+-- duration (closed), age (open), target, has stop, no start; wcount: filter;
+-- wsum, wsketch: value.  src/kpi_scan.c counts them.  $2/$3 the hour ranges,
+-- $6/$7 the day ranges (ranged), $5 as_of.  Expressions are the stored
+-- normalized ones, checked again here (the statement runs with search_path =
+-- pg_catalog, pg_temp); every other piece is csat's.
 CREATE OR REPLACE FUNCTION csat.kpi_source_sql(kind text, source regclass, ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	m jsonb;
 	tbl text;
 	c record;
-	k record;
-	g record;
+	p record;
 	cols text := '';
-	expr text;
-	aggs text;
-	vals text;
-	parts text[] := '{}';
-	stmts text[] := '{}';
-	lo text;
-	hi text;
-	der text;
-	f text;
-	i int := 0;
+	extra text := '';
 	need_repeat boolean;
-	g_repeat boolean;
 	cscope text;
 	sscope text;
-	bexpr text;
-	st text; sp text; d text; age text; tgt text;
-	v text; w text; ok text;
-	zero text := '0::pg_catalog.int8';
-	fzero text := '0::pg_catalog.float8';
-	-- the parts of csat.kpi_parts(kind) (each definition checked once), in the
-	-- order of the statement: by group (period column, breakdown), then KPI, role
-	pk text[];
-	pr text[];
-	ppc text[];
-	pb text[];
-	pd csat.kpis[];
-	j int := 1;
-	e int;
-	wr record;
+	ng int;
+	-- per group: period column, breakdown, whether it reads the repeat flag,
+	-- its keys and its inputs (and the same as typed NULLs)
+	gpc text[] := '{}';
+	gb text[] := '{}';
+	grp_repeat boolean[] := '{}';
+	gkeys text[] := '{}';
+	gkeys_null text[] := '{}';
+	gin text[] := '{}';
+	gin_null text[] := '{}';
+	inp text[];
+	typ text[];
+	f text; v text; w text; st text; sp text; d text; age text; tgt text; cl text; op text;
+	stmts text[] := '{}';
+	sel text;
+	lo text; hi text;
 BEGIN
 	SELECT s.columns, pg_catalog.format('%I.%I', n.nspname, cl.relname) INTO m, tbl
 	  FROM csat.sources s JOIN pg_catalog.pg_class cl ON cl.oid OPERATOR(pg_catalog.=) s.source::pg_catalog.oid
@@ -277,27 +310,85 @@ BEGIN
 	IF m IS NULL THEN
 		RAISE EXCEPTION 'table % is not mapped as %', source, kind USING ERRCODE = '42704';
 	END IF;
-	-- and the measures of csat.rollup_hourly (role wide, kpi NULL: last of its
-	-- group), which the same scan computes for csat.refresh()
-	SELECT pg_catalog.array_agg(p.kpi ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
-		   pg_catalog.array_agg(p.role ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
-		   pg_catalog.array_agg(p.pc ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
-		   pg_catalog.array_agg(p.breakdown ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role),
-		   pg_catalog.array_agg(p.d ORDER BY p.pc, p.breakdown NULLS FIRST, p.kpi, p.role)
-	  INTO pk, pr, ppc, pb, pd
-	  FROM (SELECT * FROM csat.kpi_parts(kind)
-			UNION ALL SELECT NULL, 'wide', csat.period_column(kind), NULL, NULL) p;
-	need_repeat := kind = 'tickets' AND EXISTS (SELECT FROM pg_catalog.unnest(pd) d
-		WHERE pg_catalog.concat_ws(' ', d.filter, d.success, d.value, d.weight, d.denominator_filter)
-			  OPERATOR(pg_catalog.~) 'repeat_contact');
+	ng := 0;
+	need_repeat := false;
+	FOR p IN SELECT * FROM csat.kpi_scan_parts(kind) sp ORDER BY sp.ord LOOP
+		IF pg_catalog.cardinality(gpc) OPERATOR(pg_catalog.<) p.grp THEN
+			-- a new group: its keys
+			gpc := gpc || p.pc; gb := gb || p.breakdown;
+			gkeys := gkeys || pg_catalog.format('pg_catalog.date_trunc(%L, x.%I, $1), %s',
+				CASE WHEN p.breakdown IS NULL THEN 'hour' ELSE 'day' END, p.pc,
+				CASE WHEN p.breakdown IS NULL THEN 'NULL::pg_catalog.text'
+					 ELSE pg_catalog.format('coalesce(x.%I::pg_catalog.text, ''unknown'')', p.breakdown) END);
+			gkeys_null := gkeys_null || 'NULL::pg_catalog.timestamptz, NULL::pg_catalog.text'::text;
+			grp_repeat := grp_repeat || false;
+			gin := gin || ''::text; gin_null := gin_null || ''::text;
+			ng := p.grp;
+		END IF;
+		IF p.code OPERATOR(pg_catalog.^@) 'w' THEN
+			inp := ARRAY[p.input];
+			typ := ARRAY[CASE WHEN p.code = 'wcount' THEN 'bool' ELSE 'float8' END];
+		ELSE
+			IF kind = 'tickets' AND pg_catalog.concat_ws(' ', (p.d).filter, (p.d).success, (p.d).value, (p.d).weight, (p.d).denominator_filter)
+					OPERATOR(pg_catalog.~) 'repeat_contact' THEN
+				grp_repeat[p.grp] := true;
+				need_repeat := true;
+			END IF;
+			f := coalesce(CASE WHEN p.code = 'denominator' THEN (p.d).denominator_filter ELSE (p.d).filter END, 'true');
+			IF p.code IN ('count', 'ratio', 'denominator') THEN
+				inp := ARRAY[f]; typ := '{bool}';
+			ELSIF p.code IN ('share', 'share_asof') THEN
+				inp := ARRAY[f, (p.d).success]; typ := '{bool,bool}';
+			ELSIF p.code IN ('mean', 'nps') THEN
+				v := '(' || (p.d).value || ')::pg_catalog.float8';
+				w := CASE WHEN (p.d).weight IS NULL THEN '1::pg_catalog.float8' ELSE 'coalesce((' || (p.d).weight || ')::pg_catalog.float8, 1::pg_catalog.float8)' END;
+				inp := ARRAY[f, v, w]; typ := '{bool,float8,float8}';
+			ELSE
+				-- duration: start to stop; open = no stop yet as of $5; the target is the
+				-- KPI's, else the breach of the matching rows rule (per channel, segment)
+				st := pg_catalog.format('x.%I', (p.d).start_column);
+				sp := pg_catalog.format('x.%I', (p.d).stop_column);
+				IF (p.d).calendar IS NULL THEN
+					d := pg_catalog.format('pg_catalog.date_part(''epoch'', %s OPERATOR(pg_catalog.-) %s)', sp, st);
+					age := pg_catalog.format('pg_catalog.date_part(''epoch'', x.as_of OPERATOR(pg_catalog.-) %s)', st);
+				ELSE
+					d := pg_catalog.format('CASE WHEN %1$s OPERATOR(pg_catalog.>=) %2$s THEN csat.business_elapsed(%2$s, %1$s, %3$L) ELSE -1::pg_catalog.float8 END', sp, st, (p.d).calendar);
+					age := pg_catalog.format('CASE WHEN x.as_of OPERATOR(pg_catalog.>=) %1$s THEN csat.business_elapsed(%1$s, x.as_of, %2$L) ELSE -1::pg_catalog.float8 END', st, (p.d).calendar);
+				END IF;
+				IF (p.d).target IS NOT NULL THEN
+					tgt := pg_catalog.format('%s::pg_catalog.float8', (p.d).target);
+				ELSE
+					SELECT 'CASE' || pg_catalog.string_agg(pg_catalog.format(' WHEN %s THEN %s::pg_catalog.float8',
+							pg_catalog.concat_ws(' AND ', 'true',
+								CASE WHEN r.channel IS NOT NULL THEN pg_catalog.format('x.channel OPERATOR(pg_catalog.=) %L', r.channel) END,
+								CASE WHEN r.segment IS NOT NULL THEN pg_catalog.format('x.segment OPERATOR(pg_catalog.=) %L', r.segment) END),
+							r.breach), '' ORDER BY (r.segment IS NOT NULL)::int OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) (r.channel IS NOT NULL)::int DESC, r.name) || ' END'
+					  INTO tgt
+					  FROM csat.rules r WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND r.metric OPERATOR(pg_catalog.=) p.kpi
+					   AND (kind <> 'returns' OR (r.channel IS NULL AND r.segment IS NULL));
+					tgt := coalesce(tgt, 'NULL::pg_catalog.float8');
+				END IF;
+				cl := pg_catalog.format('%s IS NOT NULL AND %s OPERATOR(pg_catalog.<=) x.as_of', st, sp);
+				op := pg_catalog.format('%1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of)', st, sp);
+				inp := ARRAY[f, op, pg_catalog.format('CASE WHEN %s THEN %s END', cl, d), pg_catalog.format('CASE WHEN %s THEN %s END', op, age),
+							 tgt, sp || ' IS NOT NULL', st || ' IS NULL'];
+				typ := '{bool,bool,float8,float8,float8,bool,bool}';
+			END IF;
+		END IF;
+		SELECT pg_catalog.string_agg(pg_catalog.format(', (%s)::pg_catalog.%s', e.e, e.t), '' ORDER BY e.o),
+			   pg_catalog.string_agg(pg_catalog.format(', NULL::pg_catalog.%s', e.t), '' ORDER BY e.o)
+		  INTO v, w
+		  FROM ROWS FROM (pg_catalog.unnest(inp), pg_catalog.unnest(typ)) WITH ORDINALITY AS e(e, t, o);
+		gin[p.grp] := gin[p.grp] || v;
+		gin_null[p.grp] := gin_null[p.grp] || w;
+	END LOOP;
 
 	-- the standard columns, typed as csat.kpi_columns() says
 	FOR c IN SELECT sc.name, sc.class, a.atttypid AS typ FROM csat.standard_columns() sc
 			   LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) source::pg_catalog.oid
 					AND a.attname OPERATOR(pg_catalog.=) (m OPERATOR(pg_catalog.->>) sc.name) AND a.attnum OPERATOR(pg_catalog.>) 0
 			  WHERE sc.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind ORDER BY sc.ord LOOP
-		expr := csat.column_sql(c.class, m OPERATOR(pg_catalog.->>) c.name, c.typ);
-		cols := cols || expr || ' AS ' || pg_catalog.quote_ident(c.name) || ', ';
+		cols := cols || csat.column_sql(c.class, m OPERATOR(pg_catalog.->>) c.name, c.typ) || ' AS ' || pg_catalog.quote_ident(c.name) || ', ';
 	END LOOP;
 	cols := cols || '$5::pg_catalog.timestamptz AS as_of';
 	IF need_repeat THEN
@@ -308,205 +399,51 @@ BEGIN
 			m OPERATOR(pg_catalog.->>) 'customer_id', m OPERATOR(pg_catalog.->>) 'opened_at')
 			ELSE ', NULL::pg_catalog.bool AS repeat_contact' END;
 	END IF;
+	IF kind = 'surveys' THEN
+		-- what the wide rollup's measures read (csat.rollup_inputs)
+		extra := ', coalesce(x.scale_max, 5) AS sc, coalesce(x.weight, 1::pg_catalog.float8) AS w';
+	END IF;
 	IF kind = 'returns' THEN
-		-- returns take channel and segment from their order: group by order_id here
+		-- returns take channel and segment from their order: keyed by order_id here
 		cscope := 'x.order_id'; sscope := 'NULL::pg_catalog.text';
 	ELSE
 		cscope := 'coalesce(x.channel, ''unknown'')'; sscope := 'coalesce(x.segment, ''unknown'')';
 	END IF;
 
-	-- one statement per group: the parts j .. e - 1
-	WHILE j <= pg_catalog.cardinality(pk) LOOP
-		SELECT ppc[j] AS pc, pb[j] AS breakdown INTO g;
-		e := j;
-		WHILE e <= pg_catalog.cardinality(pk) AND ppc[e] = g.pc AND pb[e] IS NOT DISTINCT FROM g.breakdown LOOP
-			e := e + 1;
+
+	-- one scan of the table, or (ranged) one branch per group whose period
+	-- column the table maps, reading the rows in its ranges by index
+	FOR g IN 1 .. ng LOOP
+		CONTINUE WHEN ranged AND NOT m OPERATOR(pg_catalog.?) gpc[g];
+		sel := pg_catalog.format('%s AS c, %s AS s', cscope, sscope);
+		FOR k IN 1 .. ng LOOP
+			sel := sel || ', ' || CASE WHEN NOT ranged OR k = g THEN gkeys[k] ELSE gkeys_null[k] END;
 		END LOOP;
-		-- does a KPI of this group read the repeat-contact flag (whose window needs the
-		-- 7 days before the ranges)?  The other groups read the ranges alone, by index
-		g_repeat := need_repeat AND EXISTS (SELECT FROM pg_catalog.unnest(pd[j:e - 1]) d
-			WHERE pg_catalog.concat_ws(' ', d.filter, d.success, d.value, d.weight, d.denominator_filter)
-				  OPERATOR(pg_catalog.~) 'repeat_contact');
-		-- a period column this table does not map: none of its rows has a period
-		IF NOT m OPERATOR(pg_catalog.?) g.pc THEN
-			j := e;
-			CONTINUE;
+		FOR k IN 1 .. ng LOOP
+			sel := sel || CASE WHEN NOT ranged OR k = g THEN gin[k] ELSE gin_null[k] END;
+		END LOOP;
+		IF NOT ranged THEN
+			stmts := stmts || pg_catalog.format('SELECT %s FROM (SELECT x.*%s FROM (SELECT %s FROM %s t) x) x', sel, extra, cols, tbl);
+			EXIT;
 		END IF;
-		aggs := ''; vals := ''; der := '';
-		FOR q IN j .. e - 1 LOOP
-			SELECT pk[q] AS kpi, pr[q] AS role, pd[q] AS d INTO k;
-			IF k.role = 'wide' THEN
-				-- the wide rollup's measures of the kind (csat.rollup_measures), as
-				-- rows named by csat.rollup_slots (always kept, even all zero)
-				IF kind = 'surveys' THEN
-					der := der || ', coalesce(x.scale_max, 5) AS sc, coalesce(x.weight, 1::pg_catalog.float8) AS w';
-				END IF;
-				SELECT aggs || pg_catalog.string_agg(pg_catalog.format('%s AS wide_%s', rs.expr, rs.name), ', ' ORDER BY rs.ord) || ', '
-				  INTO aggs FROM csat.rollup_slots() rs WHERE rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind;
-				FOR wr IN SELECT DISTINCT rs.row_name FROM csat.rollup_slots() rs WHERE rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind ORDER BY 1 LOOP
-					SELECT parts OPERATOR(pg_catalog.||) ('(' || pg_catalog.quote_literal(wr.row_name) || pg_catalog.string_agg(', ' ||
-							CASE WHEN rs.name IS NOT NULL THEN 'g.wide_' || rs.name WHEN u.o = 14 THEN 'NULL::csat.sketch'
-								 WHEN u.o BETWEEN 8 AND 11 THEN fzero ELSE zero END, '' ORDER BY u.o) || ')')
-					  INTO parts
-					  FROM pg_catalog.generate_series(1, 14) u(o)
-					  LEFT JOIN csat.rollup_slots() rs ON rs.kind OPERATOR(pg_catalog.=) kpi_source_sql.kind
-						   AND rs.row_name OPERATOR(pg_catalog.=) wr.row_name AND rs.slot OPERATOR(pg_catalog.=) u.o;
-				END LOOP;
-				CONTINUE;
-			END IF;
-			i := i + 1;
-			f := CASE WHEN k.role = 'denominator' THEN (k.d).denominator_filter ELSE (k.d).filter END;
-			-- the row's figures are computed once per row (columns k<i>_*), then aggregated
-			-- (OFFSET 0 below: else the planner folds each column into every aggregate
-			-- reading it, and a duration's figures are computed up to ten times a row)
-			IF f IS NULL THEN
-				f := 'true';
-			ELSE
-				der := der || pg_catalog.format(', coalesce(%s, false) AS k%s_f', f, i);
-				f := pg_catalog.format('x.k%s_f', i);
-			END IF;
-			-- one aggregate per field of csat.kpi_partial, in its order (n .. sketch)
-			IF k.role = 'denominator' THEN
-				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %s) AS a%s_n', f, i);
-				vals := pg_catalog.format('%L, g.a%s_n, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL::csat.sketch',
-					k.kpi, i, zero, zero, zero, zero, zero, zero, fzero, fzero, fzero, fzero, zero, zero);
-			ELSIF (k.d).measure IN ('share') THEN
-				der := der || pg_catalog.format(', %s AS k%s_s', (k.d).success, i);
-				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s IS NOT NULL) AS a%2$s_n,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s) AS a%2$s_h, pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_s IS NULL) AS a%2$s_x', f, i);
-				-- a success that reads as_of and cannot tell yet is pending, else excluded
-				IF (k.d).success OPERATOR(pg_catalog.~) 'as_of' THEN
-					vals := pg_catalog.format('%L, g.a%2$s_n, g.a%2$s_h, %3$s, %3$s, %3$s, g.a%2$s_x, %3$s', k.kpi, i, zero);
-				ELSE
-					vals := pg_catalog.format('%L, g.a%2$s_n, g.a%2$s_h, %3$s, %3$s, %3$s, %3$s, g.a%2$s_x', k.kpi, i, zero);
-				END IF;
-				vals := vals || pg_catalog.format(', %1$s, %1$s, %1$s, %1$s, %2$s, %2$s, NULL::csat.sketch', fzero, zero);
-			ELSIF (k.d).measure IN ('count', 'ratio') THEN
-				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %s) AS a%s_n', f, i);
-				vals := pg_catalog.format(CASE WHEN (k.d).measure = 'count' THEN '%L, g.a%s_n, %s' ELSE '%L, %3$s, g.a%2$s_n' END
-					|| ', %3$s, %3$s, %3$s, %3$s, %3$s, %4$s, %4$s, %4$s, %4$s, %3$s, %3$s, NULL::csat.sketch', k.kpi, i, zero, fzero);
-			ELSIF (k.d).measure IN ('mean', 'weighted_mean', 'nps') THEN
-				v := '(' || (k.d).value || ')::pg_catalog.float8';
-				w := CASE WHEN (k.d).weight IS NULL THEN '1::pg_catalog.float8' ELSE 'coalesce((' || (k.d).weight || ')::pg_catalog.float8, 1::pg_catalog.float8)' END;
-				der := der || pg_catalog.format(', %s AS k%s_v, %s AS k%s_w', v, i, w, i);
-				v := pg_catalog.format('x.k%s_v', i);
-				w := pg_catalog.format('x.k%s_w', i);
-				IF (k.d).measure = 'nps' THEN
-					ok := pg_catalog.format('coalesce(%1$s OPERATOR(pg_catalog.>=) 0::pg_catalog.float8 AND %1$s OPERATOR(pg_catalog.<=) 10::pg_catalog.float8, false)', v);
-				ELSE
-					ok := pg_catalog.format('coalesce(%1$s OPERATOR(pg_catalog.>) ''-Infinity''::pg_catalog.float8 AND %1$s OPERATOR(pg_catalog.<) ''Infinity''::pg_catalog.float8'
-						' AND %2$s OPERATOR(pg_catalog.>) 0::pg_catalog.float8 AND %2$s OPERATOR(pg_catalog.<) ''Infinity''::pg_catalog.float8, false)', v, w);
-				END IF;
-				aggs := aggs || pg_catalog.format('pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s) AS a%3$s_n,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND NOT %2$s) AS a%3$s_x,'
-					' coalesce(pg_catalog.sum(%5$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_w,'
-					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_wx,'
-					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %4$s OPERATOR(pg_catalog.*) %4$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_wx2,'
-					' coalesce(pg_catalog.sum(%5$s OPERATOR(pg_catalog.*) %5$s) FILTER (WHERE %1$s AND %2$s), 0) AS a%3$s_w2,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.>=) 9::pg_catalog.float8) AS a%3$s_p,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND %2$s AND %4$s OPERATOR(pg_catalog.<=) 6::pg_catalog.float8) AS a%3$s_d',
-					f, ok, i, v, w);
-				vals := pg_catalog.format('%1$L, g.a%2$s_n, %3$s, %3$s, %3$s, %3$s, %3$s, g.a%2$s_x, g.a%2$s_w, g.a%2$s_wx, g.a%2$s_wx2, g.a%2$s_w2, '
-					|| CASE WHEN (k.d).measure = 'nps' THEN 'g.a%2$s_p, g.a%2$s_d' ELSE '%3$s, %3$s' END || ', NULL::csat.sketch', k.kpi, i, zero);
-			ELSE
-				-- duration: start to stop; open = no stop yet as of $5; the target is the
-				-- KPI's, else the breach of the matching rows rule (per channel, segment)
-				st := pg_catalog.format('x.%I', (k.d).start_column);
-				sp := pg_catalog.format('x.%I', (k.d).stop_column);
-				IF (k.d).calendar IS NULL THEN
-					d := pg_catalog.format('pg_catalog.date_part(''epoch'', %s OPERATOR(pg_catalog.-) %s)', sp, st);
-					age := pg_catalog.format('pg_catalog.date_part(''epoch'', x.as_of OPERATOR(pg_catalog.-) %s)', st);
-				ELSE
-					d := pg_catalog.format('CASE WHEN %1$s OPERATOR(pg_catalog.>=) %2$s THEN csat.business_elapsed(%2$s, %1$s, %3$L) ELSE -1::pg_catalog.float8 END', sp, st, (k.d).calendar);
-					age := pg_catalog.format('CASE WHEN x.as_of OPERATOR(pg_catalog.>=) %1$s THEN csat.business_elapsed(%1$s, x.as_of, %2$L) ELSE -1::pg_catalog.float8 END', st, (k.d).calendar);
-				END IF;
-				IF (k.d).target IS NOT NULL THEN
-					tgt := pg_catalog.format('%s::pg_catalog.float8', (k.d).target);
-				ELSE
-					SELECT 'CASE' || pg_catalog.string_agg(pg_catalog.format(' WHEN %s THEN %s::pg_catalog.float8',
-							pg_catalog.concat_ws(' AND ', 'true',
-								CASE WHEN r.channel IS NOT NULL THEN pg_catalog.format('x.channel OPERATOR(pg_catalog.=) %L', r.channel) END,
-								CASE WHEN r.segment IS NOT NULL THEN pg_catalog.format('x.segment OPERATOR(pg_catalog.=) %L', r.segment) END),
-							r.breach), '' ORDER BY (r.segment IS NOT NULL)::int OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) (r.channel IS NOT NULL)::int DESC, r.name) || ' END'
-					  INTO tgt
-					  FROM csat.rules r WHERE r.enabled AND r.applies_to OPERATOR(pg_catalog.=) 'rows' AND r.metric OPERATOR(pg_catalog.=) k.kpi
-					   AND (kind <> 'returns' OR (r.channel IS NULL AND r.segment IS NULL));
-					tgt := coalesce(tgt, 'NULL::pg_catalog.float8');
-				END IF;
-				-- per row: c closed (stop by as_of), o open, d duration (closed), a age (open), t target
-				der := der || pg_catalog.format(
-					', (%1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of) AS k%6$s_c,'
-					' (%1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of)) AS k%6$s_o,'
-					' CASE WHEN %1$s IS NOT NULL AND %2$s OPERATOR(pg_catalog.<=) x.as_of THEN %3$s END AS k%6$s_d,'
-					' CASE WHEN %1$s IS NOT NULL AND (%2$s IS NULL OR %2$s OPERATOR(pg_catalog.>) x.as_of) THEN %4$s END AS k%6$s_a,'
-					' %5$s AS k%6$s_t, %2$s IS NOT NULL AS k%6$s_hs, %1$s IS NULL AS k%6$s_ns',
-					st, sp, d, age, tgt, i);
-				aggs := aggs || pg_catalog.format(
-					'pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0) AS a%2$s_n,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0 AND x.k%2$s_d OPERATOR(pg_catalog.<=) x.k%2$s_t) AS a%2$s_h,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND (x.k%2$s_d OPERATOR(pg_catalog.>) x.k%2$s_t OR x.k%2$s_a OPERATOR(pg_catalog.>) x.k%2$s_t)) AS a%2$s_m,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_o) AS a%2$s_o,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_a OPERATOR(pg_catalog.>) x.k%2$s_t) AS a%2$s_od,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND x.k%2$s_o AND (x.k%2$s_hs OR coalesce(x.k%2$s_a OPERATOR(pg_catalog.<=) x.k%2$s_t, false))) AS a%2$s_p,'
-					' pg_catalog.count(*) FILTER (WHERE %1$s AND (x.k%2$s_ns OR x.k%2$s_d OPERATOR(pg_catalog.<) 0)) AS a%2$s_x,'
-					' coalesce(pg_catalog.sum(x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0), 0) AS a%2$s_wx,'
-					' coalesce(pg_catalog.sum(x.k%2$s_d OPERATOR(pg_catalog.*) x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0), 0) AS a%2$s_wx2,'
-					' csat.sla_sketch(x.k%2$s_d) FILTER (WHERE %1$s AND x.k%2$s_d OPERATOR(pg_catalog.>=) 0) AS a%2$s_s',
-					f, i);
-				vals := pg_catalog.format('%1$L, g.a%2$s_n, g.a%2$s_h, g.a%2$s_m, g.a%2$s_o, g.a%2$s_od, g.a%2$s_p, g.a%2$s_x,'
-					' g.a%2$s_n::pg_catalog.float8, g.a%2$s_wx, g.a%2$s_wx2, g.a%2$s_n::pg_catalog.float8, %3$s, %3$s, g.a%2$s_s', k.kpi, i, zero);
-			END IF;
-			aggs := aggs || ', ';
-			parts := parts || ('(' || vals || ')');
-		END LOOP;
-		-- hours are cut by the hour ranges $2/$3, breakdown values by day ($6/$7)
-		lo := CASE WHEN g.breakdown IS NULL THEN '$2' ELSE '$6' END;
-		hi := CASE WHEN g.breakdown IS NULL THEN '$3' ELSE '$7' END;
-		bexpr := CASE WHEN g.breakdown IS NULL THEN 'NULL::pg_catalog.text'
-					  ELSE pg_catalog.format('coalesce(x.%I::pg_catalog.text, ''unknown'')', g.breakdown) END;
-		-- (the group's KPI rows were collected in parts; cut them off here)
-		-- A group with sketches is grouped from rows sorted by its keys: a sketch
-		-- (up to 32 kB) is then the only one in use while its group's rows pass,
-		-- where hashing keeps every group's live and each row's update misses the
-		-- cache (2.3 times slower on the tickets of the demo at scale 1).  The
-		-- others, counts and sums only, the planner may hash: no sort of the
-		-- whole table (1M orders: 2 s of a 4 s group at scale 1).  Either way
-		-- the groups come out in period order (a sort of the few grouped rows
-		-- after hashing), so that the rollups are written in that order: their
-		-- readers and the incremental refresh read periods by index ranges.
-		vals := pg_catalog.array_to_string(parts, ', ');
-		parts := '{}';
-		expr := pg_catalog.format(
-			'SELECT g.h, g.c, g.s, g.b, v.* FROM (SELECT x.g_h AS h, x.g_c AS c, x.g_s AS s, %14$s AS b, %5$s'
-			' FROM (SELECT x.*%12$s, pg_catalog.date_trunc(%11$L, x.%1$I, $1) AS g_h, %2$s AS g_c, %3$s AS g_s, %4$s AS g_b'
-			' FROM (SELECT %6$s FROM %7$s t%8$s) x%9$s WHERE x.%1$I IS NOT NULL%13$s OFFSET 0) x GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) g'
-			' CROSS JOIN LATERAL (VALUES %10$s) v(kpi, n, hits, misses, open_n, overdue_n, pending_n, excluded_n,'
-			' sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-			' WHERE v.n OPERATOR(pg_catalog.+) v.hits OPERATOR(pg_catalog.+) v.misses OPERATOR(pg_catalog.+) v.open_n'
-			' OPERATOR(pg_catalog.+) v.pending_n OPERATOR(pg_catalog.+) v.excluded_n OPERATOR(pg_catalog.>) 0'
-			' OR v.kpi OPERATOR(pg_catalog.^@) ''~''',
-			g.pc, cscope, sscope, bexpr, pg_catalog.rtrim(aggs, ', '), cols, tbl,
-			-- ranged: the rows whose period column falls in [$2[i], $3[i]) (a window
-			-- over the customer's tickets needs the 7 days before them too)
-			CASE WHEN NOT ranged THEN ''
-				 WHEN g_repeat THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) ((SELECT pg_catalog.min(l.l) FROM pg_catalog.unnest(%2$s) l(l))'
+		-- hours are cut by the hour ranges $2/$3, breakdown values by day ($6/$7);
+		-- a window over the customer's tickets needs the 7 days before them too
+		lo := CASE WHEN gb[g] IS NULL THEN '$2' ELSE '$6' END;
+		hi := CASE WHEN gb[g] IS NULL THEN '$3' ELSE '$7' END;
+		stmts := stmts || pg_catalog.format('SELECT %s FROM (SELECT x.*%s FROM (SELECT %s FROM %s t%s) x%s) x WHERE x.%I IS NOT NULL',
+			sel, extra, cols, tbl,
+			CASE WHEN grp_repeat[g] THEN pg_catalog.format(' WHERE t.%1$I OPERATOR(pg_catalog.>=) ((SELECT pg_catalog.min(l.l) FROM pg_catalog.unnest(%2$s) l(l))'
 					' OPERATOR(pg_catalog.-) ''7 days''::pg_catalog.interval)', m OPERATOR(pg_catalog.->>) 'opened_at', lo)
 				 ELSE pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
-					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) g.pc, lo, hi) END,
-			CASE WHEN ranged AND g_repeat THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
-					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', g.pc, lo, hi) ELSE '' END,
-			vals, CASE WHEN g.breakdown IS NULL THEN 'hour' ELSE 'day' END, der,
-			CASE WHEN aggs OPERATOR(pg_catalog.!~~) '%csat.sla\_sketch(%' THEN '' WHEN g.breakdown IS NULL THEN ' ORDER BY g_h, g_c, g_s'
-				 ELSE ' ORDER BY g_h, g_c, g_s, g_b' END,
-			-- (a constant NULL is no group key: the sorted rows' order then carries over)
-			CASE WHEN g.breakdown IS NULL THEN 'NULL::pg_catalog.text' ELSE 'x.g_b' END);
-		stmts := stmts || expr;
-		j := e;
+					' ON t.%1$I OPERATOR(pg_catalog.>=) r.lo AND t.%1$I OPERATOR(pg_catalog.<) r.hi', m OPERATOR(pg_catalog.->>) gpc[g], lo, hi) END,
+			CASE WHEN grp_repeat[g] THEN pg_catalog.format(' JOIN ROWS FROM (pg_catalog.unnest(%2$s), pg_catalog.unnest(%3$s)) AS r(lo, hi)'
+					' ON x.%1$I OPERATOR(pg_catalog.>=) r.lo AND x.%1$I OPERATOR(pg_catalog.<) r.hi', gpc[g], lo, hi) ELSE '' END,
+			gpc[g]);
 	END LOOP;
 	RETURN nullif(pg_catalog.array_to_string(stmts, ' UNION ALL '), '');
 END $$;
 COMMENT ON FUNCTION csat.kpi_source_sql(text, regclass, boolean) IS
-'internal: the statement csat.source_kpis runs, as the table''s owner, to compute the partial states of every enabled KPI over one table mapped as kind ($1 time zone, $2/$3 hour ranges when ranged, $5 as_of); NULL when no enabled KPI reads the kind';
+'internal: the statement csat.source_kpis runs, as the table''s owner, to read one table mapped as kind: per row its group keys and the inputs of every part of csat.kpi_scan_parts ($1 time zone, $2/$3 hour and $6/$7 day ranges when ranged, $5 as_of); NULL when ranged and no group''s period column is mapped';
 
 CREATE OR REPLACE FUNCTION csat.source_kpis(kind text, source regclass, tz text, lo timestamptz[], hi timestamptz[],
 										   as_of timestamptz, day_lo timestamptz[] DEFAULT NULL, day_hi timestamptz[] DEFAULT NULL)

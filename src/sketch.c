@@ -261,6 +261,44 @@ add_value(sk_work *w, double x)
 	return n;
 }
 
+/*
+ * sla_sketch(float8) of v[0..n-1], n > 0, from C (csat.h): the window is
+ * sized for the values' range at once (the aggregate grows it as values
+ * come), which gives the same sketch (it depends only on the values).
+ */
+Datum
+csat_sketch_of(const double *v, int n)
+{
+	sk_work		h;
+	sk_work    *w;
+	double		lo = INFINITY,
+				hi = 0;
+	int32		cap = SK_INIT_CAP,
+				ilo,
+				ihi;
+
+	for (int i = 0; i < n; i++)
+	{
+		check_value(v[i]);
+		if (v[i] > 0 && v[i] < lo)
+			lo = v[i];
+		if (v[i] > hi)
+			hi = v[i];
+	}
+	sk_work_init(&h, SK_ALPHA_DEFAULT, 0, NULL, 0);
+	ilo = hi > 0 ? sk_index(&h, lo) : 0;
+	ihi = hi > 0 ? sk_index(&h, hi) : 0;
+	while (cap < ihi - ilo + 1 && cap < SK_MAX_BINS)
+		cap *= 2;
+	w = palloc(sk_work_size(0, cap));
+	sk_work_init(w, SK_ALPHA_DEFAULT, 0, NULL, cap);
+	w->base = Max(ilo, ihi - cap + 1);
+	finish_work(w);
+	for (int i = 0; i < n; i++)
+		w = add_value(w, v[i]);
+	return PointerGetDatum(sketch_compact(w));
+}
+
 static void
 p_mismatch(void)
 {

@@ -421,33 +421,51 @@ COMMENT ON FUNCTION csat.unmap_source(text, regclass) IS
 -- ---------------------------------------------------------------- refresh
 -- The measures of the rollup tables, in table order, and per kind the expression
 -- computing each from the standard view's rows (x.<standard column>).
+-- Each measure of csat.rollup_hourly as what it takes from one row: a count of
+-- the rows where filter holds, or the sum or the sketch of value over them.
+-- csat.rollup_measures writes them as aggregates (the 0.3 statements of
+-- csat.rollup_sql); csat.source_kpis evaluates them per row (csat.kpi_source_sql).
+CREATE OR REPLACE FUNCTION csat.rollup_inputs()
+RETURNS TABLE (name text, kind text, agg text, filter text, value text, ord int)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+VALUES
+	('orders', 'orders', 'count', 'true', NULL, 1),
+	('delivered', 'orders', 'count', 'x.delivered_at IS NOT NULL', NULL, 2),
+	('late', 'orders', 'count', 'x.delivered_at > x.promised_at', NULL, 3),
+	('exceptions', 'orders', 'count', 'x.exception', NULL, 4),
+	('tickets', 'tickets', 'count', 'true', NULL, 5),
+	('complaints', 'tickets', 'count', 'x.is_complaint', NULL, 6),
+	('responded', 'tickets', 'count', 'x.first_response_at IS NOT NULL', NULL, 7),
+	('resolved', 'tickets', 'count', 'x.resolved_at IS NOT NULL', NULL, 8),
+	('responses', 'surveys', 'count', 'x.sc = 5 AND x.score BETWEEN 1 AND 5', NULL, 9),
+	('satisfied', 'surveys', 'count', 'x.sc = 5 AND x.score BETWEEN 4 AND 5', NULL, 10),
+	('very_satisfied', 'surveys', 'count', 'x.sc = 5 AND x.score = 5', NULL, 11),
+	('score_sum', 'surveys', 'sum', 'x.sc = 5 AND x.score BETWEEN 1 AND 5', 'x.score::float8', 12),
+	('weight_sum', 'surveys', 'sum', 'x.sc = 5 AND x.score BETWEEN 1 AND 5', 'x.w', 13),
+	('weighted_sum', 'surveys', 'sum', 'x.sc = 5 AND x.score BETWEEN 1 AND 5', 'x.w * x.score', 14),
+	('nps_responses', 'surveys', 'count', 'x.sc = 10 AND x.score BETWEEN 0 AND 10', NULL, 15),
+	('promoters', 'surveys', 'count', 'x.sc = 10 AND x.score BETWEEN 9 AND 10', NULL, 16),
+	('detractors', 'surveys', 'count', 'x.sc = 10 AND x.score BETWEEN 0 AND 6', NULL, 17),
+	('returns', 'returns', 'count', 'true', NULL, 18),
+	('returns_completed', 'returns', 'count', 'x.completed_at IS NOT NULL', NULL, 19),
+	('delivery_sketch', 'orders', 'sketch', 'x.delivered_at >= x.ordered_at', 'date_part(''epoch'', x.delivered_at - x.ordered_at)', 20),
+	('frt_sketch', 'tickets', 'sketch', 'x.first_response_at >= x.opened_at', 'date_part(''epoch'', x.first_response_at - x.opened_at)', 21),
+	('resolution_sketch', 'tickets', 'sketch', 'x.resolved_at >= x.opened_at', 'date_part(''epoch'', x.resolved_at - x.opened_at)', 22),
+	('return_sketch', 'returns', 'sketch', 'x.completed_at >= x.requested_at', 'date_part(''epoch'', x.completed_at - x.requested_at)', 23)
+$$;
+COMMENT ON FUNCTION csat.rollup_inputs() IS
+'internal: each measure of csat.rollup_hourly/daily as what one row of its kind contributes (x: the row''s standard columns; surveys also sc = scale_max or 5 and w = weight or 1): agg count (rows where filter holds), sum or sketch (of value over those rows); csat.rollup_measures writes them as aggregates';
+
 CREATE OR REPLACE FUNCTION csat.rollup_measures()
 RETURNS TABLE (name text, kind text, expr text, is_sketch boolean, ord int)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-VALUES
-	('orders', 'orders', 'count(*)', false, 1),
-	('delivered', 'orders', 'count(x.delivered_at)', false, 2),
-	('late', 'orders', 'count(*) FILTER (WHERE x.delivered_at > x.promised_at)', false, 3),
-	('exceptions', 'orders', 'count(*) FILTER (WHERE x.exception)', false, 4),
-	('tickets', 'tickets', 'count(*)', false, 5),
-	('complaints', 'tickets', 'count(*) FILTER (WHERE x.is_complaint)', false, 6),
-	('responded', 'tickets', 'count(x.first_response_at)', false, 7),
-	('resolved', 'tickets', 'count(x.resolved_at)', false, 8),
-	('responses', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5)', false, 9),
-	('satisfied', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 4 AND 5)', false, 10),
-	('very_satisfied', 'surveys', 'count(*) FILTER (WHERE x.sc = 5 AND x.score = 5)', false, 11),
-	('score_sum', 'surveys', 'coalesce(sum(x.score::float8) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 12),
-	('weight_sum', 'surveys', 'coalesce(sum(x.w) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 13),
-	('weighted_sum', 'surveys', 'coalesce(sum(x.w * x.score) FILTER (WHERE x.sc = 5 AND x.score BETWEEN 1 AND 5), 0)', false, 14),
-	('nps_responses', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 0 AND 10)', false, 15),
-	('promoters', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 9 AND 10)', false, 16),
-	('detractors', 'surveys', 'count(*) FILTER (WHERE x.sc = 10 AND x.score BETWEEN 0 AND 6)', false, 17),
-	('returns', 'returns', 'count(*)', false, 18),
-	('returns_completed', 'returns', 'count(x.completed_at)', false, 19),
-	('delivery_sketch', 'orders', 'csat.sla_sketch(date_part(''epoch'', x.delivered_at - x.ordered_at)) FILTER (WHERE x.delivered_at >= x.ordered_at)', true, 20),
-	('frt_sketch', 'tickets', 'csat.sla_sketch(date_part(''epoch'', x.first_response_at - x.opened_at)) FILTER (WHERE x.first_response_at >= x.opened_at)', true, 21),
-	('resolution_sketch', 'tickets', 'csat.sla_sketch(date_part(''epoch'', x.resolved_at - x.opened_at)) FILTER (WHERE x.resolved_at >= x.opened_at)', true, 22),
-	('return_sketch', 'returns', 'csat.sla_sketch(date_part(''epoch'', x.completed_at - x.requested_at)) FILTER (WHERE x.completed_at >= x.requested_at)', true, 23)
+SELECT i.name, i.kind,
+	   CASE WHEN i.agg OPERATOR(pg_catalog.=) 'count' AND i.filter OPERATOR(pg_catalog.=) 'true' THEN 'count(*)'
+			WHEN i.agg OPERATOR(pg_catalog.=) 'count' THEN pg_catalog.format('count(*) FILTER (WHERE %s)', i.filter)
+			WHEN i.agg OPERATOR(pg_catalog.=) 'sum' THEN pg_catalog.format('coalesce(sum(%s) FILTER (WHERE %s), 0)', i.value, i.filter)
+			ELSE pg_catalog.format('csat.sla_sketch(%s) FILTER (WHERE %s)', i.value, i.filter) END,
+	   i.agg OPERATOR(pg_catalog.=) 'sketch', i.ord
+  FROM csat.rollup_inputs() i
 $$;
 COMMENT ON FUNCTION csat.rollup_measures() IS
 'the measures kept in csat.rollup_hourly/daily and, per source kind, the aggregate computing each (CSAT answers: scale_max 5 (the default) and score 1-5; NPS answers: scale_max 10 and score 0-10; weight NULL counts as 1; durations that are negative are left out of the sketches)';

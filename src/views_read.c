@@ -15,6 +15,7 @@
  * from its caller.
  */
 #include "csat.h"
+#include "kpi_scan.h"
 
 #include "access/genam.h"
 #include "access/htup_details.h"
@@ -70,6 +71,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	ParamListInfo paramli;
 	DestReceiver *dest;
 	SPIExecuteOptions options;
+	bool		kpis = strncmp(part, "kpis", 4) == 0;
+	KpiScan    *scan = NULL;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -118,10 +121,32 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 
 	/* the query: built by csat from the mapping, as the caller */
 	nspname = get_namespace_name(csat_extension_schema(false));
+
+	/*
+	 * The KPIs are added up by kpi_scan.c from the rows of a statement
+	 * without aggregates since 0.6; before (this library under the SQL of an
+	 * older version, until ALTER EXTENSION UPDATE), that statement returned
+	 * the states itself.
+	 */
+	if (kpis)
+	{
+		if (SPI_execute(psprintf("SELECT pg_catalog.to_regprocedure('%s.kpi_scan_parts(text)') IS NOT NULL",
+								 quote_identifier(nspname)), true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "looking up csat.kpi_scan_parts failed");
+		kpis = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
 	gen_args[0] = PointerGetDatum(kind);
 	gen_args[1] = ObjectIdGetDatum(relid);
 	gen_args[2] = CStringGetTextDatum(part);
-	if (SPI_execute_with_args(psprintf("SELECT %s.source_sql($1, $2, $3)", quote_identifier(nspname)),
+	/*
+	 * The KPIs' statement comes with its parts (what each column counts),
+	 * read in the same statement: the same snapshot of the catalogue.
+	 */
+	if (SPI_execute_with_args(kpis ? psprintf("SELECT %1$s.source_sql($1, $2, $3), pg_catalog.array_agg(p.code ORDER BY p.ord),"
+											  " pg_catalog.array_agg(p.kpi ORDER BY p.ord), pg_catalog.array_agg(p.grp ORDER BY p.ord),"
+											  " pg_catalog.array_agg(p.slot ORDER BY p.ord) FROM %1$s.kpi_scan_parts($1) p",
+											  quote_identifier(nspname))
+							  : psprintf("SELECT %s.source_sql($1, $2, $3)", quote_identifier(nspname)),
 							  3, gen_types, gen_args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "csat.source_sql failed");
@@ -133,6 +158,19 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 		SPI_finish();
 		return;
 	}
+	if (kpis)
+	{
+		Datum		a[4];
+
+		for (int i = 0; i < 4; i++)
+		{
+			a[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 2, &isnull);
+			if (isnull)
+				elog(ERROR, "csat.kpi_scan_parts returned no parts");
+		}
+		scan = kpi_scan_begin(rsinfo->econtext->ecxt_per_query_memory, DatumGetArrayTypeP(a[0]),
+							  DatumGetArrayTypeP(a[1]), DatumGetArrayTypeP(a[2]), DatumGetArrayTypeP(a[3]));
+	}
 
 	/* run it as the table's owner, restricted, with a pinned search_path */
 	csat_switch_to(&sw, owner);
@@ -143,9 +181,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	 * hash table keeps every group's at once, and each row's update is a
 	 * cache miss (2.3 times slower on the tickets of the demo at scale 1; the
 	 * planner's estimate of the hours is far too low to see it).  Undone with
-	 * the switch back.  Not for the KPIs' statement, which sorts the groups
-	 * that have sketches itself and lets the planner hash the others
-	 * (csat.kpi_source_sql).
+	 * the switch back.  Not for the KPIs' statement, which groups nothing:
+	 * kpi_scan.c adds its rows up.
 	 */
 	if (strncmp(part, "kpis", 4) != 0)
 		(void) set_config_option("enable_hashagg", "off", PGC_USERSET, PGC_S_SESSION,
@@ -154,7 +191,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	/*
 	 * The rows go straight into the function's result (no copy through
 	 * SPI's tuple table), converted to its row type by position: a column
-	 * of another type is an error (map_failure_msg).  Executed in one go,
+	 * of another type is an error (map_failure_msg); the KPIs' rows into
+	 * kpi_scan.c's states.  Executed in one go,
 	 * so that the planner may use parallel workers on a large table.
 	 */
 	paramli = makeParamList(7);
@@ -165,21 +203,34 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 		paramli->params[i].isnull = nulls[i] == 'n';
 		paramli->params[i].pflags = PARAM_FLAG_CONST;
 	}
-	dest = CreateDestReceiver(DestTuplestore);
-	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
-									rsinfo->econtext->ecxt_per_query_memory, true,
-									rsinfo->setDesc,
-									psprintf("csat.source_sql(%s) returned rows of another type", part));
+	if (kpis)
+		dest = kpi_scan_receiver(scan);
+	else
+	{
+		dest = CreateDestReceiver(DestTuplestore);
+		SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+										rsinfo->econtext->ecxt_per_query_memory, true,
+										rsinfo->setDesc,
+										psprintf("csat.source_sql(%s) returned rows of another type", part));
+	}
 	memset(&options, 0, sizeof(options));
 	options.params = paramli;
 	options.read_only = true;
 	options.dest = dest;
-	if (SPI_execute_extended(query, &options) != SPI_OK_SELECT)
+	/* (a receiver that keeps the rows itself is DestNone to SPI: SPI_OK_UTILITY) */
+	if (SPI_execute_extended(query, &options) != (kpis ? SPI_OK_UTILITY : SPI_OK_SELECT))
 		elog(ERROR, "csat.source_sql(%s) failed", part);
 	dest->rDestroy(dest);
 
 	csat_switch_back(&sw);
 	SPI_finish();
+
+	/* the KPIs' states, added up by kpi_scan.c, as rows */
+	if (kpis)
+	{
+		kpi_scan_emit(scan, rsinfo->setResult, rsinfo->setDesc);
+		kpi_scan_end(scan);
+	}
 }
 
 /*
