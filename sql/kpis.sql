@@ -607,3 +607,21 @@ SELECT h.vip, h.hits, h.closed,
           FROM csat.kpi_rollup_hourly h WHERE h.kpi = 'first_response' AND h.channel = 'chat' GROUP BY 1) h
  ORDER BY 1;
 DELETE FROM csat.rules WHERE name = 'frt_vip';
+
+-- ---------------------------------------------------------------- 8. a group larger than a batch of sketch values
+-- the refresh adds a sketch's values to it 256 at a time (src/kpi_scan.c): one
+-- hour and channel with 700 delivered orders has the sketch csat.sla_sketch
+-- gives over the same durations, in the KPI rollup and in the wide one
+INSERT INTO shop.orders (id, created, delivered_at, channel, segment)
+SELECT 10000 + i, timestamptz '2026-03-10 12:00+00' + i * interval '1 s',
+	   timestamptz '2026-03-10 12:00+00' + i * interval '1 s' + (i * 37 % 1000) * interval '1 minute', 'bulk', 'new'
+  FROM generate_series(1, 700) i;
+SELECT (csat.refresh(true, :'asof')).full_rebuild;
+SELECT h.n, csat.count(h.sketch) AS in_sketch,
+       h.sketch::text = (SELECT csat.sla_sketch(date_part('epoch', o.delivered_at - o.ordered_at))::text
+                           FROM csat.orders o WHERE o.channel = 'bulk') AS same_as_aggregate,
+       h.sketch::text = (SELECT r.delivery_sketch::text FROM csat.rollup_hourly r
+                          WHERE r.channel = 'bulk' AND r.segment = 'new') AS same_as_wide
+  FROM csat.kpi_rollup_hourly h WHERE h.kpi = 'delivery_time' AND h.channel = 'bulk';
+DELETE FROM shop.orders WHERE id > 10000;
+SELECT (csat.refresh(true, :'asof')).full_rebuild;

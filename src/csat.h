@@ -83,9 +83,12 @@ extern const void *csat_sketch_open(Datum d, int64 *count, double *alpha);
 extern double csat_sketch_value_at(const void *sketch, double p);
 
 /*
- * csat.sla_sketch(float8) of the n > 0 values v, each a finite number of
- * seconds >= 0 (else 22023), from C (sketch.c).
+ * csat.sla_sketch(float8) built from C (sketch.c): csat_sketch_add_values
+ * adds the n values v, each a finite number of seconds >= 0 (else 22023), to
+ * state (NULL: a new one, in the current memory context) and returns the
+ * state; csat_sketch_result is the aggregate's result for it.
  */
-extern Datum csat_sketch_of(const double *v, int n);
+extern void *csat_sketch_add_values(void *state, const double *v, int n);
+extern Datum csat_sketch_result(void *state);
 
 #endif							/* CSAT_H */

@@ -283,12 +283,17 @@ intern(KpiScan *sc, Datum d, bool isnull)
 }
 
 /*
- * A sketch's values are kept, and the sketch built from them at the end
- * (csat_sketch_of): adding each value to its group's sketch as it comes costs
- * a cache miss or two per value and repeated growth of the sketch's window.
+ * A sketch's values are kept and added to it VALUES_BATCH at a time, and the
+ * rest at the end: adding each value as it comes costs a cache miss or two
+ * per value (rows of one group seldom follow each other) and repeated growth
+ * of the sketch's window.  The batch bounds the memory: at most one batch
+ * and one sketch per group.
  */
+#define VALUES_BATCH 256
+
 typedef struct Values
 {
+	void	   *sketch;			/* csat_sketch_add_values's state, or NULL */
 	int32		n;
 	int32		cap;
 	double		v[FLEXIBLE_ARRAY_MEMBER];
@@ -301,20 +306,42 @@ sketch_add(Cell *c, double x, MemoryContext cxt)
 
 	if (vs == NULL || vs->n == vs->cap)
 	{
-		int32		cap = vs ? vs->cap * 2 : 8;
-		Values	   *nv = MemoryContextAlloc(cxt, offsetof(Values, v) + sizeof(double) * cap);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
 
-		nv->n = 0;
-		if (vs)
+		if (vs && vs->cap == VALUES_BATCH)
 		{
-			memcpy(nv->v, vs->v, sizeof(double) * vs->n);
-			nv->n = vs->n;
-			pfree(vs);
+			vs->sketch = csat_sketch_add_values(vs->sketch, vs->v, vs->n);
+			vs->n = 0;
 		}
-		nv->cap = cap;
-		c->p = vs = nv;
+		else
+		{
+			int32		cap = vs ? vs->cap * 4 : 4;
+			Values	   *nv = palloc(offsetof(Values, v) + sizeof(double) * cap);
+
+			nv->sketch = NULL;
+			nv->n = 0;
+			if (vs)
+			{
+				memcpy(nv->v, vs->v, sizeof(double) * vs->n);
+				nv->n = vs->n;
+				pfree(vs);
+			}
+			nv->cap = cap;
+			c->p = vs = nv;
+		}
+		MemoryContextSwitchTo(old);
 	}
 	vs->v[vs->n++] = x;
+}
+
+/* the sketch of a cell's values (read once: the values are added to it) */
+static Datum
+sketch_of(Values *vs)
+{
+	if (vs->n > 0)
+		vs->sketch = csat_sketch_add_values(vs->sketch, vs->v, vs->n);
+	vs->n = 0;
+	return csat_sketch_result(vs->sketch);
 }
 
 static bool
@@ -491,7 +518,7 @@ kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc)
 			{
 				int64		ints[KM_NSLOTS + 1] = {0};
 				double		floats[KM_NSLOTS + 1] = {0};
-				const Values *sketch = NULL;
+				Values	   *sketch = NULL;
 				int64		any = 0;
 
 				MemoryContextReset(sc->rowcxt);
@@ -518,7 +545,7 @@ kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc)
 					fn[F_SLOT(i)] = false;
 				}
 				fn[F_SLOT(KM_SKETCH)] = sketch == NULL;
-				f[F_SLOT(KM_SKETCH)] = sketch ? csat_sketch_of(sketch->v, sketch->n) : (Datum) 0;
+				f[F_SLOT(KM_SKETCH)] = sketch ? sketch_of(sketch) : (Datum) 0;
 				f[0] = TimestampTzGetDatum(es[k]->key.h);
 				fn[0] = false;
 				f[1] = str_datum(sc, es[k]->key.c, &fn[1]);

@@ -262,41 +262,59 @@ add_value(sk_work *w, double x)
 }
 
 /*
- * sla_sketch(float8) of v[0..n-1], n > 0, from C (csat.h): the window is
- * sized for the values' range at once (the aggregate grows it as values
- * come), which gives the same sketch (it depends only on the values).
+ * sla_sketch(float8) from C (csat.h): add v[0..n-1] to the working sketch
+ * state (NULL: a new one, its window sized for the values' range at once,
+ * where the aggregate grows it as values come; the sketch depends only on the
+ * values either way), and the aggregate's result for a state.
  */
-Datum
-csat_sketch_of(const double *v, int n)
+void *
+csat_sketch_add_values(void *state, const double *v, int n)
 {
-	sk_work		h;
-	sk_work    *w;
-	double		lo = INFINITY,
-				hi = 0;
-	int32		cap = SK_INIT_CAP,
-				ilo,
-				ihi;
+	sk_work    *w = state;
 
 	for (int i = 0; i < n; i++)
-	{
 		check_value(v[i]);
-		if (v[i] > 0 && v[i] < lo)
-			lo = v[i];
-		if (v[i] > hi)
-			hi = v[i];
+	if (w == NULL)
+	{
+		sk_work		h;
+		double		lo = INFINITY,
+					hi = 0;
+		int32		cap = SK_INIT_CAP,
+					ilo,
+					ihi;
+
+		for (int i = 0; i < n; i++)
+		{
+			if (v[i] > 0 && v[i] < lo)
+				lo = v[i];
+			if (v[i] > hi)
+				hi = v[i];
+		}
+		sk_work_init(&h, SK_ALPHA_DEFAULT, 0, NULL, 0);
+		ilo = hi > 0 ? sk_index(&h, lo) : 0;
+		ihi = hi > 0 ? sk_index(&h, hi) : 0;
+		while (cap < ihi - ilo + 1 && cap < SK_MAX_BINS)
+			cap *= 2;
+		w = palloc(sk_work_size(0, cap));
+		sk_work_init(w, SK_ALPHA_DEFAULT, 0, NULL, cap);
+		w->base = Max(ilo, ihi - cap + 1);
+		finish_work(w);
 	}
-	sk_work_init(&h, SK_ALPHA_DEFAULT, 0, NULL, 0);
-	ilo = hi > 0 ? sk_index(&h, lo) : 0;
-	ihi = hi > 0 ? sk_index(&h, hi) : 0;
-	while (cap < ihi - ilo + 1 && cap < SK_MAX_BINS)
-		cap *= 2;
-	w = palloc(sk_work_size(0, cap));
-	sk_work_init(w, SK_ALPHA_DEFAULT, 0, NULL, cap);
-	w->base = Max(ilo, ihi - cap + 1);
-	finish_work(w);
 	for (int i = 0; i < n; i++)
-		w = add_value(w, v[i]);
-	return PointerGetDatum(sketch_compact(w));
+	{
+		sk_work    *nw = add_value(w, v[i]);
+
+		if (nw != w)
+			pfree(w);
+		w = nw;
+	}
+	return w;
+}
+
+Datum
+csat_sketch_result(void *state)
+{
+	return PointerGetDatum(sketch_compact((sk_work *) state));
 }
 
 static void
