@@ -130,8 +130,11 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	 */
 	if (kpis)
 	{
-		if (SPI_execute(psprintf("SELECT pg_catalog.to_regprocedure('%s.kpi_scan_parts(text)') IS NOT NULL",
-								 quote_identifier(nspname)), true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		Oid			t = TEXTOID;
+		Datum		a = CStringGetTextDatum(psprintf("%s.kpi_scan_parts(text)", quote_identifier(nspname)));
+
+		if (SPI_execute_with_args("SELECT pg_catalog.to_regprocedure($1) IS NOT NULL", 1, &t, &a, NULL, true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
 			elog(ERROR, "looking up csat.kpi_scan_parts failed");
 		kpis = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
