@@ -211,11 +211,13 @@ km_fields(km_code code, int slot, const km_cell *c, int64_t *ints, double *float
 			ints[KM_HITS] = c[1].i;
 			ints[code == KM_SHARE ? KM_EXCLUDED : KM_PENDING] = c[2].i;
 			return -1;
-		case KM_NPS:
-			ints[KM_PROMOTERS] = c[6].i;
-			ints[KM_DETRACTORS] = c[7].i;
-			/* FALLTHROUGH */
 		case KM_MEAN:
+		case KM_NPS:
+			if (code == KM_NPS)
+			{
+				ints[KM_PROMOTERS] = c[6].i;
+				ints[KM_DETRACTORS] = c[7].i;
+			}
 			ints[KM_N] = c[0].i;
 			ints[KM_EXCLUDED] = c[1].i;
 			for (int k = 0; k < 4; k++)
