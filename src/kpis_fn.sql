@@ -937,7 +937,17 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 COMMENT ON VIEW csat.kpi_levels IS
 'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
 
-CREATE OR REPLACE VIEW csat.kpi_values AS
+-- Every KPI with its comparisons, in two halves written once ({...} filled in
+-- below): the hours, whose compared periods are looked up row by row (OFFSET 0
+-- keeps the lookup a subquery of its own: the period's key reaches the index of
+-- csat.kpi_rollup_hourly, through the hours' totals too), and the other grains,
+-- where the planner may also join the histories for a wide read.  (Planned as a
+-- join for the hours too, the lookups joined every hour of the history and their
+-- totals: 57 s for every KPI and scope of the last 24 hours at demo scale 1,
+-- 0.26 s looked up; docs/kpis.md.)
+DO $do$
+DECLARE
+	body text := $v$
 SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
 	   l.value, l.n, l.low, l.high, l.target,
 	   CASE WHEN rc.compare IS NULL THEN l.level
@@ -951,22 +961,22 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 	   l.rule, CASE WHEN rc.compare IS NULL THEN l.bound ELSE c.bound END AS bound
   FROM csat.kpi_levels l
   JOIN csat.kpis d ON d.name = l.kpi
-  -- the compared period's state (by its day, an indexed key: the planner may look
-  -- it up per row for a narrow query or join the histories for a wide one)
+  -- the compared periods' starts and days
+  CROSS JOIN LATERAL (SELECT csat.kpi_shift(l.grain, l.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st)) AS m_start,
+							 csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st)) AS y_start) sh
+  CROSS JOIN LATERAL (SELECT (sh.m_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS m_day,
+							 (sh.y_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS y_day) sd
+  -- the compared period's state (by its day, an indexed key){lookup_doc}
   LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x
-					  WHERE x.grain = l.grain AND x.kpi = l.kpi AND x.totals = l.totals
-						AND x.day = (csat.kpi_shift(l.grain, l.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
-									 AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-						AND x.period_start = csat.kpi_shift(l.grain, l.period_start, 'mom', (SELECT st.timezone FROM csat.rollup_state st))
+					  WHERE x.grain = {grain} AND x.kpi = l.kpi AND x.totals = l.totals
+						AND x.day = sd.m_day AND x.period_start = sh.m_start
 						AND x.channel IS NOT DISTINCT FROM l.channel AND x.segment IS NOT DISTINCT FROM l.segment
-						AND x.breakdown IS NOT DISTINCT FROM l.breakdown) m ON true
+						AND x.breakdown IS NOT DISTINCT FROM l.breakdown{lookup}) m ON true
   LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x
-					  WHERE x.grain = l.grain AND x.kpi = l.kpi AND x.totals = l.totals
-						AND x.day = (csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
-									 AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date
-						AND x.period_start = csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st))
+					  WHERE x.grain = {grain} AND x.kpi = l.kpi AND x.totals = l.totals
+						AND x.day = sd.y_day AND x.period_start = sh.y_start
 						AND x.channel IS NOT DISTINCT FROM l.channel AND x.segment IS NOT DISTINCT FROM l.segment
-						AND x.breakdown IS NOT DISTINCT FROM l.breakdown) y ON true
+						AND x.breakdown IS NOT DISTINCT FROM l.breakdown{lookup}) y ON true
   -- the compared figures (the weighted_mean index for a row without breakdown)
   CROSS JOIN LATERAL (SELECT CASE WHEN m.kpi IS NULL THEN NULL::float8
 								 WHEN l.measure = 'weighted_mean' AND m.breakdown IS NULL
@@ -1008,7 +1018,20 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 							UNION ALL
 							SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch,
 								   fb.value WHERE rc.compare = 'baseline') s) o) x) c
-	   ON rc.name IS NOT NULL;
+	   ON rc.name IS NOT NULL
+ WHERE l.grain {which}$v$;
+	half text[];
+	q text := '';
+BEGIN
+	FOREACH half SLICE 1 IN ARRAY ARRAY[
+		['''hour''::text', ' OFFSET 0', '= ''hour''::text', E'\n  -- (looked up per row: see above)'],
+		['l.grain AND x.grain <> ''hour''::text', '', '<> ''hour''::text', E'\n  -- (the planner may look it up per row for a narrow query or join the\n  -- histories for a wide one)']] LOOP
+		q := q || CASE WHEN q = '' THEN '' ELSE E'\nUNION ALL' END
+			|| pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+				'{grain}', half[1]), '{lookup}', half[2]), '{which}', half[3]), '{lookup_doc}', half[4]);
+	END LOOP;
+	EXECUTE 'CREATE OR REPLACE VIEW csat.kpi_values AS' || q;
+END $do$;
 COMMENT ON VIEW csat.kpi_values IS
 'every KPI of csat.kpis (enabled when last refreshed) per grain (hour, day, week, month, quarter), period, channel, segment and breakdown value, in long form for BI tools and alerting; NULL in channel, segment or breakdown = the total over it (''unknown'' = the source had no value); read from the rollups kept by csat.refresh()';
 DO $$

@@ -124,6 +124,7 @@ SELECT bench.time('daily view, last 30 days, all/all', \$q\$SELECT * FROM csat.k
 SELECT bench.time('monthly view, all months, every channel/segment', 'SELECT * FROM csat.kpi_monthly', $RUNS);
 SELECT bench.time('kpi_values, last 30 days, every KPI, totals', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'day' AND period_start > '2026-10-23' AND channel IS NULL AND segment IS NULL AND breakdown IS NULL\$q\$, $RUNS);
 SELECT bench.time('kpi_values, one KPI, last 30 days, every scope', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'day' AND kpi = 'csat_rate' AND period_start > '2026-10-23'\$q\$, $RUNS);
+SELECT bench.time('kpi_values, every KPI and scope, last 24 hours (hour grain)', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'hour' AND period_start > '2026-11-21 12:00+00'\$q\$, $RUNS);
 SELECT bench.time('kpi_values, one KPI, last 48 hours, totals', \$q\$SELECT * FROM csat.kpi_values WHERE grain = 'hour' AND kpi = 'first_response' AND period_start > '2026-11-20 12:00+00' AND channel IS NULL AND segment IS NULL\$q\$, $RUNS);
 SQL
 psql <<'SQL'
