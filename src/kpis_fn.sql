@@ -937,14 +937,17 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 COMMENT ON VIEW csat.kpi_levels IS
 'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
 
--- Every KPI with its comparisons, in two halves written once ({...} filled in
--- below): the hours, whose compared periods are looked up row by row (OFFSET 0
--- keeps the lookup a subquery of its own: the period's key reaches the index of
--- csat.kpi_rollup_hourly, through the hours' totals too), and the other grains,
--- where the planner may also join the histories for a wide read.  (Planned as a
--- join for the hours too, the lookups joined every hour of the history and their
--- totals: 57 s for every KPI and scope of the last 24 hours at demo scale 1,
--- 0.26 s looked up; docs/kpis.md.)
+-- Every KPI with its comparisons, in three parts written once ({...} filled in
+-- below): the hours and the days, whose compared periods are looked up row by
+-- row (LIMIT 1 keeps the lookup a subquery of its own, so that the period's key
+-- reaches the index of csat.kpi_rollup_hourly, through the hours' totals too, or
+-- of csat.kpi_rollup_daily, and tells the planner what holds: a key has one state
+-- row; estimated at several, the lookups pushed wide reads over the cost at which
+-- JIT compiles, for seconds), and the weeks, months and quarters, rolled up from the
+-- days (a lookup would read the KPI's whole history), where the planner joins the
+-- histories.  (Planned as a join, the hours' lookups joined every hour of the
+-- history and their totals: 57 s for every KPI and scope of the last 24 hours at
+-- demo scale 1, 0.2 s looked up; docs/kpis.md.)
 DO $do$
 DECLARE
 	body text := $v$
@@ -1020,15 +1023,17 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 								   fb.value WHERE rc.compare = 'baseline') s) o) x) c
 	   ON rc.name IS NOT NULL
  WHERE l.grain {which}$v$;
-	half text[];
+	part text[];
 	q text := '';
 BEGIN
-	FOREACH half SLICE 1 IN ARRAY ARRAY[
-		['''hour''::text', ' OFFSET 0', '= ''hour''::text', E'\n  -- (looked up per row: see above)'],
-		['l.grain AND x.grain <> ''hour''::text', '', '<> ''hour''::text', E'\n  -- (the planner may look it up per row for a narrow query or join the\n  -- histories for a wide one)']] LOOP
+	FOREACH part SLICE 1 IN ARRAY ARRAY[
+		['''hour''::text', ' LIMIT 1', '= ''hour''::text', E'\n  -- (looked up per row: see above)'],
+		['''day''::text', ' LIMIT 1', '= ''day''::text', E'\n  -- (looked up per row: see above)'],
+		['l.grain AND x.grain <> ''hour''::text AND x.grain <> ''day''::text', '', '<> ''hour''::text AND l.grain <> ''day''::text',
+		 E'\n  -- (weeks, months and quarters: joined, see above)']] LOOP
 		q := q || CASE WHEN q = '' THEN '' ELSE E'\nUNION ALL' END
 			|| pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
-				'{grain}', half[1]), '{lookup}', half[2]), '{which}', half[3]), '{lookup_doc}', half[4]);
+				'{grain}', part[1]), '{lookup}', part[2]), '{which}', part[3]), '{lookup_doc}', part[4]);
 	END LOOP;
 	EXECUTE 'CREATE OR REPLACE VIEW csat.kpi_values AS' || q;
 END $do$;
