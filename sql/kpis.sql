@@ -344,6 +344,20 @@ SELECT * FROM compared;
 -- every shipped KPI was compared, at every grain, with values
 SELECT k.name FROM csat.kpis k WHERE k.origin = 'shipped'
    AND (SELECT count(DISTINCT e.grain) FROM expect e WHERE e.kpi = k.name AND e.value IS NOT NULL) < CASE k.measure WHEN 'weighted_mean' THEN 3 ELSE 4 END;
+-- one part of csat.kpi_values per grain, its grain a constant, so that a filter on
+-- grain drops the other parts before they are planned (src/kpis_fn.sql)
+SELECT count(*) AS constant_grain_parts
+  FROM regexp_matches(pg_get_viewdef('csat.kpi_values'::regclass), '''(hour|day|week|month|quarter)''::text AS grain', 'g');
+-- weeks (not in the expectations above): each week's totals add up its days', and
+-- mom compares with the week 4 weeks earlier
+SELECT count(*) AS weeks, count(*) FILTER (WHERE w.n IS DISTINCT FROM
+		(SELECT sum(d.n) FROM csat.kpi_values d WHERE d.grain = 'day' AND d.kpi = w.kpi AND d.channel IS NULL AND d.segment IS NULL
+			AND d.breakdown IS NULL AND date_trunc('week', d.period_start AT TIME ZONE csat.timezone()) = w.period_start AT TIME ZONE csat.timezone())) AS n_off,
+	   count(p.kpi) AS compared, count(*) FILTER (WHERE p.kpi IS NOT NULL AND NOT pg_temp.near(w.mom, w.value - p.value, 1e-9)) AS mom_off
+  FROM csat.kpi_values w
+  LEFT JOIN csat.kpi_values p ON p.grain = 'week' AND p.kpi = w.kpi AND p.channel IS NULL AND p.segment IS NULL AND p.breakdown IS NULL
+   AND p.period_start AT TIME ZONE csat.timezone() = (w.period_start AT TIME ZONE csat.timezone()) - interval '28 days'
+ WHERE w.grain = 'week' AND w.channel IS NULL AND w.segment IS NULL AND w.breakdown IS NULL;
 
 -- ---------------------------------------------------------------- 3. the target boundary
 -- complaints of channel boundary (as_of 2026-04-12 00:00): 1001 opened exactly 24 h

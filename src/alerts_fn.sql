@@ -72,30 +72,35 @@ COMMENT ON FUNCTION csat.alert_figures(text, timestamptz, date, text, text, text
 -- periods (grain, start) g/ps of the KPIs kpis, from csat.kpi_values, with the
 -- figure the rule judges (the change) and the confidence of the period's look.
 -- csat.alert_step's read of them, apart so that the comparisons are planned only
--- where a change rule exists.
+-- where a change rule exists.  (EXECUTE ... USING: the statement is planned with
+-- the grains as constants, so that only the parts of csat.kpi_values for those
+-- grains are planned; as a SQL function's statement it was planned with g a
+-- parameter, every grain's part in full.)
 CREATE OR REPLACE FUNCTION csat.alert_changes(g text[], ps timestamptz[], kpis text[], minn bigint)
 RETURNS TABLE (grain text, period_start timestamptz, kpi text, channel text, segment text, breakdown text, breakdown_by text,
 			   rule text, level csat.level, value float8, bound float8, n bigint, measure text, stats float8[], chg float8,
 			   confidence float8)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,
-	   v.bound, v.n, k.measure, NULL::float8[],
-	   CASE WHEN rc.change OPERATOR(pg_catalog.=) 'relative' THEN
-				CASE rc.compare WHEN 'mom' THEN v.mom_pct WHEN 'yoy' THEN v.yoy_pct ELSE v.vs_baseline_pct END
-			ELSE CASE rc.compare WHEN 'mom' THEN v.mom WHEN 'yoy' THEN v.yoy ELSE v.vs_baseline END END,
-	   (SELECT l.confidence FROM csat.kpi_levels l WHERE l.grain OPERATOR(pg_catalog.=) v.grain
-		   AND l.period_start OPERATOR(pg_catalog.=) v.period_start AND l.kpi OPERATOR(pg_catalog.=) v.kpi
-		   AND l.channel IS NOT DISTINCT FROM v.channel AND l.segment IS NOT DISTINCT FROM v.segment
-		   AND l.breakdown IS NOT DISTINCT FROM v.breakdown)
-  FROM csat.kpi_values v
-  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
-  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
- WHERE v.grain OPERATOR(pg_catalog.=) ANY (g) AND v.period_start OPERATOR(pg_catalog.=) ANY (ps)
-   AND v.kpi OPERATOR(pg_catalog.=) ANY (kpis)
-   -- (below every rule's min_samples there is no level; see csat.alert_step)
-   AND v.n OPERATOR(pg_catalog.+) coalesce(v.overdue_n, 0::bigint) OPERATOR(pg_catalog.>=) minn
-   AND v.level OPERATOR(pg_catalog.>=) 'warning'::csat.level
-$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	RETURN QUERY EXECUTE 'SELECT v.grain, v.period_start, v.kpi, v.channel, v.segment, v.breakdown, v.breakdown_by, v.rule, v.level, v.value,
+			   v.bound, v.n, k.measure, NULL::float8[],
+			   CASE WHEN rc.change OPERATOR(pg_catalog.=) ''relative'' THEN
+						CASE rc.compare WHEN ''mom'' THEN v.mom_pct WHEN ''yoy'' THEN v.yoy_pct ELSE v.vs_baseline_pct END
+					ELSE CASE rc.compare WHEN ''mom'' THEN v.mom WHEN ''yoy'' THEN v.yoy ELSE v.vs_baseline END END,
+			   (SELECT l.confidence FROM csat.kpi_levels l WHERE l.grain OPERATOR(pg_catalog.=) v.grain
+				   AND l.period_start OPERATOR(pg_catalog.=) v.period_start AND l.kpi OPERATOR(pg_catalog.=) v.kpi
+				   AND l.channel IS NOT DISTINCT FROM v.channel AND l.segment IS NOT DISTINCT FROM v.segment
+				   AND l.breakdown IS NOT DISTINCT FROM v.breakdown)
+		  FROM csat.kpi_values v
+		  JOIN csat.rules rc ON rc.name OPERATOR(pg_catalog.=) v.rule AND rc.compare IS NOT NULL
+		  JOIN csat.kpis k ON k.name OPERATOR(pg_catalog.=) v.kpi
+		 WHERE v.grain OPERATOR(pg_catalog.=) ANY ($1) AND v.period_start OPERATOR(pg_catalog.=) ANY ($2)
+		   AND v.kpi OPERATOR(pg_catalog.=) ANY ($3)
+		   -- (below every rule''s min_samples there is no level; see csat.alert_step)
+		   AND v.n OPERATOR(pg_catalog.+) coalesce(v.overdue_n, 0::bigint) OPERATOR(pg_catalog.>=) $4
+		   AND v.level OPERATOR(pg_catalog.>=) ''warning''::csat.level'
+		USING g, ps, kpis, minn;
+END $$;
 COMMENT ON FUNCTION csat.alert_changes(text[], timestamptz[], text[], bigint) IS
 'internal: csat.alert_step''s read of the change rules'' rows at warning or above (csat.kpi_values) among the periods (grain, start) g/ps of the KPIs kpis with at least minn items, with the change the rule judges (chg) and the confidence of the period''s look';
 

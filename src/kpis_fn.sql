@@ -937,21 +937,28 @@ SELECT k.grain, k.period_start, k.kpi, k.totals, k.channel, k.segment, d.breakdo
 COMMENT ON VIEW csat.kpi_levels IS
 'csat.kpi_values without the comparisons (mom, yoy, baseline): every KPI per grain, period and scope with its figures, and its level against the matching kpi rule judged on the pessimistic end of the figure''s interval (bound; bounds = {value, low, high} at the rule''s confidence, csat.kpi_bounds; for a period still open at the last refresh at 1 - (1 - confidence) / settings.alert_looks); each row reads only its own period''s state, so narrow and wide reads stay cheap; a change rule''s level is in csat.kpi_values';
 
--- Every KPI with its comparisons, in three parts written once ({...} filled in
--- below): the hours and the days, whose compared periods are looked up row by
--- row (LIMIT 1 keeps the lookup a subquery of its own, so that the period's key
--- reaches the index of csat.kpi_rollup_hourly, through the hours' totals too, or
--- of csat.kpi_rollup_daily, and tells the planner what holds: a key has one state
--- row; estimated at several, the lookups pushed wide reads over the cost at which
--- JIT compiles, for seconds), and the weeks, months and quarters, rolled up from the
--- days (a lookup would read the KPI's whole history), where the planner joins the
--- histories.  (Planned as a join, the hours' lookups joined every hour of the
--- history and their totals: 57 s for every KPI and scope of the last 24 hours at
--- demo scale 1, 0.2 s looked up; docs/kpis.md.)
+-- Every KPI with its comparisons, in one part per grain written once ({...}
+-- filled in below): the hours and the days, whose compared periods are looked
+-- up row by row (LIMIT 1 keeps the lookup a subquery of its own, so that the
+-- period's key reaches the index of csat.kpi_rollup_hourly, through the hours'
+-- totals too, or of csat.kpi_rollup_daily, and tells the planner what holds: a
+-- key has one state row; estimated at several, the lookups pushed wide reads over
+-- the cost at which JIT compiles, for seconds), and the weeks, months and
+-- quarters, rolled up from the days (a lookup would read the KPI's whole
+-- history), where the planner joins the histories.  (Planned as a join, the
+-- hours' lookups joined every hour of the history and their totals: 57 s for
+-- every KPI and scope of the last 24 hours at demo scale 1, 0.2 s looked up;
+-- docs/kpis.md.)  Each part is SELECT '<grain>' AS grain, v.* FROM (WITH fence
+-- AS (SELECT) <the part>) v: its grain a constant of a one-relation branch, so
+-- that the planner folds a query's filter on grain against it and drops the
+-- parts of other grains before planning them (the unused WITH keeps the part
+-- from being merged into that branch; a query's other filters still reach it).
+-- A read of one grain plans one part: 12-27 ms against 26-50 ms with three
+-- parts planned in full (docs/kpis.md).
 DO $do$
 DECLARE
 	body text := $v$
-SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
+SELECT l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
 	   l.value, l.n, l.low, l.high, l.target,
 	   CASE WHEN rc.compare IS NULL THEN l.level
 			WHEN l.judged_n < rc.min_samples OR l.judged_n = 0 THEN NULL::csat.level
@@ -969,7 +976,8 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 							 csat.kpi_shift(l.grain, l.period_start, 'yoy', (SELECT st.timezone FROM csat.rollup_state st)) AS y_start) sh
   CROSS JOIN LATERAL (SELECT (sh.m_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS m_day,
 							 (sh.y_start AT TIME ZONE (SELECT st.timezone FROM csat.rollup_state st))::date AS y_day) sd
-  -- the compared period's state (by its day, an indexed key){lookup_doc}
+  -- the compared period's state (by its day, an indexed key: looked up per row for
+  -- hours and days, LIMIT 1; joined for the other grains)
   LEFT JOIN LATERAL (SELECT x.* FROM csat.kpi_states x
 					  WHERE x.grain = {grain} AND x.kpi = l.kpi AND x.totals = l.totals
 						AND x.day = sd.m_day AND x.period_start = sh.m_start
@@ -1022,18 +1030,17 @@ SELECT l.grain, l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.b
 							SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch,
 								   fb.value WHERE rc.compare = 'baseline') s) o) x) c
 	   ON rc.name IS NOT NULL
- WHERE l.grain {which}$v$;
+ WHERE l.grain = {which}$v$;
 	part text[];
 	q text := '';
 BEGIN
-	FOREACH part SLICE 1 IN ARRAY ARRAY[
-		['''hour''::text', ' LIMIT 1', '= ''hour''::text', E'\n  -- (looked up per row: see above)'],
-		['''day''::text', ' LIMIT 1', '= ''day''::text', E'\n  -- (looked up per row: see above)'],
-		['l.grain AND x.grain <> ''hour''::text AND x.grain <> ''day''::text', '', '<> ''hour''::text AND l.grain <> ''day''::text',
-		 E'\n  -- (weeks, months and quarters: joined, see above)']] LOOP
+	-- (grain, the lookups' LIMIT: hours and days looked up, the others joined)
+	FOREACH part SLICE 1 IN ARRAY ARRAY[['hour', ' LIMIT 1'], ['day', ' LIMIT 1'], ['week', ''], ['month', ''], ['quarter', '']] LOOP
 		q := q || CASE WHEN q = '' THEN '' ELSE E'\nUNION ALL' END
-			|| pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
-				'{grain}', part[1]), '{lookup}', part[2]), '{which}', part[3]), '{lookup_doc}', part[4]);
+			|| E'\nSELECT ' || pg_catalog.quote_literal(part[1]) || E'::text AS grain, v.* FROM (WITH fence AS (SELECT)'
+			|| pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
+				'{grain}', pg_catalog.quote_literal(part[1]) || '::text'), '{lookup}', part[2]),
+				'{which}', pg_catalog.quote_literal(part[1]) || '::text') || E'\n) v';
 	END LOOP;
 	EXECUTE 'CREATE OR REPLACE VIEW csat.kpi_values AS' || q;
 END $do$;
