@@ -350,14 +350,15 @@ SELECT count(*) AS constant_grain_parts
   FROM regexp_matches(pg_get_viewdef('csat.kpi_values'::regclass), '''(hour|day|week|month|quarter)''::text AS grain', 'g');
 -- and the planner drops them unplanned: the InitPlans and SubPlans of a read of the
 -- last part (quarters) are numbered as if it were the only one (about 24; planned
--- in full first, the parts before it would push the numbers past 60)
+-- in full first, the parts before it would push the numbers past 60; PostgreSQL 19
+-- names them expr_24 and the like)
 CREATE FUNCTION pg_temp.last_plan_number(q text) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
 	l text;
 	m int := 0;
 BEGIN
 	FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		m := greatest(m, (SELECT max(x[1]::int) FROM regexp_matches(l, '(?:InitPlan|SubPlan) (\d+)', 'g') x));
+		m := greatest(m, (SELECT max(x[1]::int) FROM regexp_matches(l, '(?:InitPlan|SubPlan) (?:[a-z]+_)?(\d+)', 'g') x));
 	END LOOP;
 	RETURN m;
 END $$;
