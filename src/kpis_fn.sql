@@ -953,7 +953,7 @@ COMMENT ON VIEW csat.kpi_levels IS
 -- that the planner folds a query's filter on grain against it and drops the
 -- parts of other grains before planning them (the unused WITH keeps the part
 -- from being merged into that branch; a query's other filters still reach it).
--- A read of one grain plans one part: 12-27 ms against 26-50 ms with three
+-- A read of one grain plans one part: 11-25 ms against 26-51 ms with three
 -- parts planned in full (docs/kpis.md).
 DO $do$
 DECLARE
