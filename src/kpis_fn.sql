@@ -1030,7 +1030,7 @@ SELECT l.period_start, l.kpi, l.channel, l.segment, l.breakdown_by, l.breakdown,
 							SELECT b.n, b.hits, b.misses, b.sum_w, b.sum_wx, b.sum_wx2, b.sum_w2, b.promoters, b.detractors, b.sketch,
 								   fb.value WHERE rc.compare = 'baseline') s) o) x) c
 	   ON rc.name IS NOT NULL
- WHERE l.grain = {which}$v$;
+ WHERE l.grain = {grain}$v$;
 	part text[];
 	q text := '';
 BEGIN
@@ -1038,9 +1038,8 @@ BEGIN
 	FOREACH part SLICE 1 IN ARRAY ARRAY[['hour', ' LIMIT 1'], ['day', ' LIMIT 1'], ['week', ''], ['month', ''], ['quarter', '']] LOOP
 		q := q || CASE WHEN q = '' THEN '' ELSE E'\nUNION ALL' END
 			|| E'\nSELECT ' || pg_catalog.quote_literal(part[1]) || E'::text AS grain, v.* FROM (WITH fence AS (SELECT)'
-			|| pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(body,
-				'{grain}', pg_catalog.quote_literal(part[1]) || '::text'), '{lookup}', part[2]),
-				'{which}', pg_catalog.quote_literal(part[1]) || '::text') || E'\n) v';
+			|| pg_catalog.replace(pg_catalog.replace(body, '{grain}', pg_catalog.quote_literal(part[1]) || '::text'),
+				'{lookup}', part[2]) || E'\n) v';
 	END LOOP;
 	EXECUTE 'CREATE OR REPLACE VIEW csat.kpi_values AS' || q;
 END $do$;
