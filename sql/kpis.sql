@@ -375,6 +375,44 @@ SELECT count(*) AS weeks, count(*) FILTER (WHERE w.n IS DISTINCT FROM
    AND p.period_start AT TIME ZONE csat.timezone() = (w.period_start AT TIME ZONE csat.timezone()) - interval '28 days'
  WHERE w.grain = 'week' AND w.channel IS NULL AND w.segment IS NULL AND w.breakdown IS NULL;
 
+-- the days (0.9: added up from the hours in the same pass, src/kpi_scan.c, and
+-- for returns and ratios in the refresh's statement): a day per channel and
+-- segment is the sum of its hours, and every total over channel and segment
+-- the sum of the rows it covers (a day's, or a breakdown value's); counts and
+-- sketch bins exactly, float sums to 1e-9
+CREATE TEMP VIEW day_oracle AS
+WITH base AS (
+	SELECT (h.period AT TIME ZONE csat.timezone())::date AS day, h.kpi, 1::int2 AS totals, h.channel, h.segment, NULL::text AS breakdown,
+		   sum(h.n) AS n, sum(h.hits) AS hits, sum(h.misses) AS misses, sum(h.open_n) AS open_n, sum(h.overdue_n) AS overdue_n,
+		   sum(h.pending_n) AS pending_n, sum(h.excluded_n) AS excluded_n, sum(h.sum_w) AS sum_w, sum(h.sum_wx) AS sum_wx,
+		   sum(h.sum_wx2) AS sum_wx2, sum(h.sum_w2) AS sum_w2, sum(h.promoters) AS promoters, sum(h.detractors) AS detractors,
+		   csat.rollup(h.sketch) AS sketch
+	  FROM csat.kpi_rollup_hourly h GROUP BY 1, 2, h.channel, h.segment
+	UNION ALL
+	SELECT d.day, d.kpi, d.totals, d.channel, d.segment, d.breakdown, d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n,
+		   d.excluded_n, d.sum_w, d.sum_wx, d.sum_wx2, d.sum_w2, d.promoters, d.detractors, d.sketch
+	  FROM csat.kpi_rollup_daily d WHERE d.totals = 0)
+SELECT b.day, b.kpi, (grouping(b.channel, b.segment) * 2 + b.totals)::int2 AS totals, b.channel, b.segment, b.breakdown,
+	   sum(b.n) AS n, sum(b.hits) AS hits, sum(b.misses) AS misses, sum(b.open_n) AS open_n, sum(b.overdue_n) AS overdue_n,
+	   sum(b.pending_n) AS pending_n, sum(b.excluded_n) AS excluded_n, sum(b.sum_w) AS sum_w, sum(b.sum_wx) AS sum_wx,
+	   sum(b.sum_wx2) AS sum_wx2, sum(b.sum_w2) AS sum_w2, sum(b.promoters) AS promoters, sum(b.detractors) AS detractors,
+	   csat.rollup(b.sketch) AS sketch
+  FROM base b GROUP BY b.day, b.kpi, b.totals, b.breakdown, CUBE (b.channel, b.segment);
+CREATE FUNCTION pg_temp.days_off() RETURNS TABLE (day_rows bigint, totals text, missing bigint, extra bigint, off bigint) LANGUAGE sql AS $$
+SELECT count(*), string_agg(DISTINCT coalesce(o.totals, d.totals)::text, ',' ORDER BY coalesce(o.totals, d.totals)::text),
+	   count(*) FILTER (WHERE d.kpi IS NULL), count(*) FILTER (WHERE o.kpi IS NULL),
+	   count(*) FILTER (WHERE (o.n, o.hits, o.misses, o.open_n, o.overdue_n, o.pending_n, o.excluded_n, o.promoters, o.detractors)
+								  IS DISTINCT FROM (d.n, d.hits, d.misses, d.open_n, d.overdue_n, d.pending_n, d.excluded_n, d.promoters, d.detractors)
+							   OR regexp_replace(o.sketch::text, ' sum=\S+', '') IS DISTINCT FROM regexp_replace(d.sketch::text, ' sum=\S+', '')
+							   OR NOT (pg_temp.near(d.sum_w, o.sum_w, 1e-9) AND pg_temp.near(d.sum_wx, o.sum_wx, 1e-9)
+									   AND pg_temp.near(d.sum_wx2, o.sum_wx2, 1e-9) AND pg_temp.near(d.sum_w2, o.sum_w2, 1e-9)))
+  FROM (SELECT * FROM pg_temp.day_oracle WHERE totals > 0) o
+  FULL JOIN (SELECT * FROM csat.kpi_rollup_daily WHERE totals > 0) d
+	ON (o.day, o.kpi, o.totals, coalesce(o.channel, '(total)'), coalesce(o.segment, '(total)'), coalesce(o.breakdown, '(none)'))
+	 = (d.day, d.kpi, d.totals, coalesce(d.channel, '(total)'), coalesce(d.segment, '(total)'), coalesce(d.breakdown, '(none)'))
+$$;
+SELECT * FROM pg_temp.days_off();
+
 -- ---------------------------------------------------------------- 3. the target boundary
 -- complaints of channel boundary (as_of 2026-04-12 00:00): 1001 opened exactly 24 h
 -- before (pending: not past 24 h yet), 1002 24 h - 1 s before (pending), 1003
@@ -463,12 +501,15 @@ DROP ROLE regress_kpis_other;
 -- ---------------------------------------------------------------- 5. incremental refresh equals full
 -- after writes touching every kind, then after time passes: the incremental
 -- rollups are kept aside, a full refresh at the same as_of recomputes them, and
--- the rows that differ either way are counted (sketches by their text form)
+-- the rows that differ either way are counted (sketches by their text form);
+-- the incremental run's days are checked against its hours (pg_temp.days_off)
 CREATE FUNCTION pg_temp.incremental_vs_full(asof timestamptz) RETURNS TABLE (incremental_was_full boolean, hourly_diff bigint,
-	daily_diff bigint, hourly_rows bigint, daily_rows bigint)
+	daily_diff bigint, hourly_rows bigint, daily_rows bigint, incremental_days_off bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
 	incremental_was_full := (csat.refresh(false, asof)).full_rebuild;
+	-- (the incremental run's days against their hours, as pg_temp.days_off checks them)
+	SELECT o.missing + o.extra + o.off INTO incremental_days_off FROM pg_temp.days_off() o;
 	CREATE TEMP TABLE inc_h AS SELECT period, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n, overdue_n, pending_n,
 		excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch::text AS sketch FROM csat.kpi_rollup_hourly;
 	CREATE TEMP TABLE inc_d AS SELECT day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n, overdue_n, pending_n,

@@ -90,5 +90,7 @@ extern double csat_sketch_value_at(const void *sketch, double p);
  */
 extern void *csat_sketch_add_values(void *state, const double *v, int n);
 extern Datum csat_sketch_result(void *state);
+/* merge the working sketch state other into state (NULL: a copy of other) */
+extern void *csat_sketch_merge_values(void *state, const void *other);
 
 #endif							/* CSAT_H */

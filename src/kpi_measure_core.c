@@ -243,3 +243,40 @@ km_fields(km_code code, int slot, const km_cell *c, int64_t *ints, double *float
 			return -1;
 	}
 }
+
+int
+km_merge(km_code code, km_cell *dst, const km_cell *src)
+{
+	unsigned	sums = 0;		/* the cells that are sums (bit k: cell k) */
+	int			sk = -1;
+
+	switch (code)
+	{
+		case KM_MEAN:
+		case KM_NPS:
+			sums = 0x3c;		/* sum_w, sum_wx, sum_wx2, sum_w2 */
+			break;
+		case KM_DURATION:
+			sums = 0x180;		/* sum, sum of squares */
+			sk = 9;
+			break;
+		case KM_WSUM:
+			sums = 0x1;
+			break;
+		case KM_WSKETCH:
+			sk = 0;
+			break;
+		default:
+			break;
+	}
+	for (int k = 0; k < km_codes[code].ncells; k++)
+	{
+		if (k == sk)
+			continue;
+		if (sums & (1u << k))
+			dst[k].d += src[k].d;
+		else
+			dst[k].i += src[k].i;
+	}
+	return sk;
+}

@@ -79,4 +79,12 @@ extern int	km_add(km_code code, km_cell *c, const double *in, const bool *isnull
  */
 extern int	km_fields(km_code code, int slot, const km_cell *c, int64_t *ints, double *floats);
 
+/*
+ * Add a part's cells src into dst, the same part's state of a longer period
+ * or a wider scope (an hour into its day, a channel into the total): counts
+ * and sums added.  Returns the cell holding its sketch's values, which the
+ * host merges, or -1.
+ */
+extern int	km_merge(km_code code, km_cell *dst, const km_cell *src);
+
 #endif							/* KPI_MEASURE_CORE_H */

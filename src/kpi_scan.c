@@ -9,8 +9,8 @@
  * filter, success, value and weight or duration figures, and the per-row
  * values of the wide rollup's measures.  views_read.c runs it as the table's
  * owner into the DestReceiver here, which adds each row to the state of its
- * group in a hash table per group; kpi_scan_emit() then returns the states
- * as csat.kpi_partial rows, in period order.
+ * group in a hash table per group; kpi_scan_emit() (kpi_emit.c) then
+ * returns the states as csat.kpi_partial rows, in period order.
  *
  * What each measure counts is written once, in kpi_measure_core.c: the
  * statement carries the user's expressions, evaluated once per row, and no
@@ -31,55 +31,9 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
-#include "kpi_measure_core.h"
-#include "kpi_scan.h"
+#include "kpi_scan_int.h"
 
-/* the fields of csat.kpi_partial: h, c, s, b, kpi, then slots 1 (n) .. 14 (sketch) */
-#define F_SLOT(k)	(4 + (k))
-#define N_FIELDS	(F_SLOT(KM_NSLOTS) + 1)
-
-typedef km_cell Cell;
-
-typedef struct Part
-{
-	km_code		code;
-	int			col;			/* its first input column (0-based) */
-	int			cell;			/* its first cell in the group's states */
-	int			out;			/* the output row (within the group) it fills */
-	int			slot;			/* wide measures: the field they fill */
-} Part;
-
-/* a group's key: period, and the interned scope and breakdown (-1: NULL) */
-typedef struct Key
-{
-	int64		h;
-	int32		c;
-	int32		s;
-	int32		b;
-	int32		pad;
-} Key;
-
-/* a group's state (simplehash: open addressing, one probe a row mostly) */
-typedef struct Entry
-{
-	Key			key;
-	uint32		hash;
-	char		status;
-	Cell	   *cells;
-} Entry;
-
-static inline uint32
-key_hash(const Key *k)
-{
-	uint32		h = murmurhash32((uint32) k->h);
-
-	h = hash_combine(h, murmurhash32((uint32) ((uint64) k->h >> 32)));
-	h = hash_combine(h, murmurhash32((uint32) k->c));
-	h = hash_combine(h, murmurhash32((uint32) k->s));
-	return hash_combine(h, murmurhash32((uint32) k->b));
-}
-
-#define SH_PREFIX		entries
+#define SH_PREFIX		kpi_entries
 #define SH_ELEMENT_TYPE	Entry
 #define SH_KEY_TYPE		Key
 #define SH_KEY			key
@@ -87,17 +41,9 @@ key_hash(const Key *k)
 #define SH_EQUAL(tb, x, y)	((x).h == (y).h && (x).c == (y).c && (x).s == (y).s && (x).b == (y).b)
 #define SH_STORE_HASH
 #define SH_GET_HASH(tb, a)	((a)->hash)
-#define SH_SCOPE		static inline
-#define SH_DECLARE
+#define SH_SCOPE		extern
 #define SH_DEFINE
 #include "lib/simplehash.h"
-
-/* an interned string, and its text datum */
-typedef struct Str
-{
-	const char *p;
-	int32		len;
-} Str;
 
 typedef struct StrEntry
 {
@@ -119,34 +65,6 @@ typedef struct StrEntry
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
-
-typedef struct ScanGroup
-{
-	int			hcol;			/* column of the period key (NULL: not in the group) */
-	int			first;			/* its parts: first .. first + nparts - 1 */
-	int			nparts;
-	int			ncells;
-	int			nout;
-	char	  **outname;		/* the kpi of each output row */
-	Datum	   *outtext;		/* the same as text */
-	entries_hash *hash;
-} ScanGroup;
-
-struct KpiScan
-{
-	MemoryContext cxt;			/* everything below */
-	MemoryContext rowcxt;		/* reset after each row */
-	int			ngroups;
-	ScanGroup  *groups;
-	int			nparts;
-	Part	   *parts;
-	int			ncols;
-	strs_hash  *strs;
-	Str		   *strtab;			/* by id */
-	Datum	   *strtext;		/* by id: as text */
-	int			nstrs;
-	int			strcap;
-};
 
 typedef struct ScanDest
 {
@@ -235,7 +153,7 @@ kpi_scan_begin(MemoryContext parent, ArrayType *codes, ArrayType *kpis, ArrayTyp
 		ScanGroup  *g = &sc->groups[j];
 
 		g->hcol = 2 + 2 * j;
-		g->hash = entries_create(cxt, 1024, NULL);
+		g->hash = kpi_entries_create(cxt, 1024, NULL);
 		g->outtext = palloc(sizeof(Datum) * g->nout);
 		for (int r = 0; r < g->nout; r++)
 			g->outtext[r] = CStringGetTextDatum(g->outname[r]);
@@ -283,22 +201,6 @@ intern(KpiScan *sc, Datum d, bool isnull)
 	return e->id;
 }
 
-/*
- * A sketch's values are kept and added to it VALUES_BATCH at a time, and the
- * rest at the end: adding each value as it comes costs a cache miss or two
- * per value (rows of one group seldom follow each other) and repeated growth
- * of the sketch's window.  The batch bounds the memory: at most one batch
- * and one sketch per group.
- */
-#define VALUES_BATCH 256
-
-typedef struct Values
-{
-	void	   *sketch;			/* csat_sketch_add_values's state, or NULL */
-	int32		n;
-	int32		cap;
-	double		v[FLEXIBLE_ARRAY_MEMBER];
-} Values;
 
 static inline void
 sketch_add(Cell *c, double x, MemoryContext cxt)
@@ -335,16 +237,22 @@ sketch_add(Cell *c, double x, MemoryContext cxt)
 	vs->v[vs->n++] = x;
 }
 
-/* the sketch of a cell's values (read once: the values are added to it) */
-static Datum
-sketch_of(Values *vs)
+/* a cell's values added to its sketch (in the current memory context): the sketch's state */
+void *
+kpi_sketch_flush(Values *vs)
 {
 	if (vs->n > 0)
 		vs->sketch = csat_sketch_add_values(vs->sketch, vs->v, vs->n);
 	vs->n = 0;
-	return csat_sketch_result(vs->sketch);
+	return vs->sketch;
 }
 
+/* the sketch of a cell's values */
+Datum
+kpi_sketch_of(Values *vs)
+{
+	return csat_sketch_result(kpi_sketch_flush(vs));
+}
 static bool
 scan_receive(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -374,7 +282,7 @@ scan_receive(TupleTableSlot *slot, DestReceiver *self)
 		key.c = c;
 		key.s = s;
 		key.b = intern(sc, v[g->hcol + 1], n[g->hcol + 1]);
-		e = entries_insert(g->hash, key, &found);
+		e = kpi_entries_insert(g->hash, key, &found);
 		if (!found)
 			e->cells = MemoryContextAllocZero(sc->cxt, sizeof(Cell) * Max(g->ncells, 1));
 		for (int i = g->first; i < g->first + g->nparts; i++)
@@ -442,125 +350,6 @@ kpi_scan_receiver(KpiScan *sc)
 	d->pub.mydest = DestNone;
 	d->scan = sc;
 	return (DestReceiver *) d;
-}
-
-/* ---- the states as csat.kpi_partial rows ---- */
-
-static int
-cmp_str(const KpiScan *sc, int32 a, int32 b)
-{
-	const Str  *x,
-			   *y;
-	int			r;
-
-	if (a == b)
-		return 0;
-	if (a < 0 || b < 0)
-		return a < 0 ? 1 : -1;	/* NULLs last */
-	x = &sc->strtab[a];
-	y = &sc->strtab[b];
-	r = memcmp(x->p, y->p, Min(x->len, y->len));
-	return r != 0 ? r : (x->len > y->len) - (x->len < y->len);
-}
-
-static int
-cmp_entries(const void *a, const void *b, void *arg)
-{
-	const KpiScan *sc = arg;
-	const Key  *x = &(*(Entry *const *) a)->key;
-	const Key  *y = &(*(Entry *const *) b)->key;
-	int			r;
-
-	if (x->h != y->h)
-		return x->h < y->h ? -1 : 1;
-	if ((r = cmp_str(sc, x->c, y->c)) != 0 || (r = cmp_str(sc, x->s, y->s)) != 0)
-		return r;
-	return cmp_str(sc, x->b, y->b);
-}
-
-static Datum
-str_datum(KpiScan *sc, int32 id, bool *isnull)
-{
-	*isnull = id < 0;
-	return id < 0 ? (Datum) 0 : sc->strtext[id];
-}
-
-/*
- * Every group's states as rows of csat.kpi_partial (desc) into ts, group by
- * group, each in order of period, scope and breakdown value: a KPI's row only
- * where it counted something, the wide rollup's rows (kpi ~...) always.
- */
-void
-kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc)
-{
-	MemoryContext old = MemoryContextSwitchTo(sc->cxt);
-
-	if (desc->natts != N_FIELDS)
-		elog(ERROR, "csat.kpi_partial has %d fields, expected %d", desc->natts, N_FIELDS);
-	for (int j = 0; j < sc->ngroups; j++)
-	{
-		ScanGroup  *g = &sc->groups[j];
-		uint64		ne = g->hash->members;
-		Entry	  **es = palloc(sizeof(Entry *) * Max(ne, 1));
-		entries_iterator it;
-		Entry	   *e;
-		uint64		k = 0;
-
-		entries_start_iterate(g->hash, &it);
-		while ((e = entries_iterate(g->hash, &it)) != NULL)
-			es[k++] = e;
-		qsort_arg(es, ne, sizeof(Entry *), cmp_entries, sc);
-		for (k = 0; k < ne; k++)
-		{
-			Datum		f[N_FIELDS];
-			bool		fn[N_FIELDS];
-
-			for (int r = 0; r < g->nout; r++)
-			{
-				int64		ints[KM_NSLOTS + 1] = {0};
-				double		floats[KM_NSLOTS + 1] = {0};
-				Values	   *sketch = NULL;
-				int64		any = 0;
-
-				MemoryContextReset(sc->rowcxt);
-				MemoryContextSwitchTo(sc->rowcxt);
-				for (int i = g->first; i < g->first + g->nparts; i++)
-				{
-					const Part *p = &sc->parts[i];
-					int			sk;
-
-					if (p->out != r)
-						continue;
-					sk = km_fields(p->code, p->slot, es[k]->cells + p->cell, ints, floats);
-					if (sk >= 0 && es[k]->cells[p->cell + sk].p)
-						sketch = es[k]->cells[p->cell + sk].p;
-				}
-				for (int i = KM_N; i <= KM_EXCLUDED; i++)
-					if (i != KM_OVERDUE)
-						any += ints[i];
-				if (any == 0 && g->outname[r][0] != '~')
-					continue;
-				for (int i = KM_N; i < KM_SKETCH; i++)
-				{
-					f[F_SLOT(i)] = (i >= KM_SUM_W && i <= KM_SUM_W2) ? Float8GetDatum(floats[i]) : Int64GetDatum(ints[i]);
-					fn[F_SLOT(i)] = false;
-				}
-				fn[F_SLOT(KM_SKETCH)] = sketch == NULL;
-				f[F_SLOT(KM_SKETCH)] = sketch ? sketch_of(sketch) : (Datum) 0;
-				f[0] = TimestampTzGetDatum(es[k]->key.h);
-				fn[0] = false;
-				f[1] = str_datum(sc, es[k]->key.c, &fn[1]);
-				f[2] = str_datum(sc, es[k]->key.s, &fn[2]);
-				f[3] = str_datum(sc, es[k]->key.b, &fn[3]);
-				f[4] = g->outtext[r];
-				fn[4] = false;
-				tuplestore_putvalues(ts, desc, f, fn);
-			}
-		}
-		MemoryContextSwitchTo(sc->cxt);
-		pfree(es);
-	}
-	MemoryContextSwitchTo(old);
 }
 
 void

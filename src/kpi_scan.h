@@ -16,8 +16,11 @@ extern KpiScan *kpi_scan_begin(MemoryContext parent, ArrayType *codes, ArrayType
 							   ArrayType *grps, ArrayType *slots);
 /* where the statement's rows go */
 extern DestReceiver *kpi_scan_receiver(KpiScan *scan);
-/* the states as csat.kpi_partial rows */
-extern void kpi_scan_emit(KpiScan *scan, Tuplestorestate *ts, TupleDesc desc);
+/*
+ * the states as csat.kpi_partial rows; with days, also per day with their
+ * totals over channel and segment (the hours were cut in time zone tz)
+ */
+extern void kpi_scan_emit(KpiScan *scan, Tuplestorestate *ts, TupleDesc desc, bool days, Datum tz);
 extern void kpi_scan_end(KpiScan *scan);
 
 #endif							/* CSAT_KPI_SCAN_H */

@@ -162,13 +162,15 @@ SELECT pg_catalog.pg_extension_config_dump('csat.kpi_rollup_hourly', '');
 SELECT pg_catalog.pg_extension_config_dump('csat.kpi_rollup_daily', '');
 
 -- the rows csat.source_kpis returns: one KPI's partial state of one table, per
--- hour and scope (returns: c is the order_id, whose order gives the scope)
+-- hour and scope (returns: c is the order_id, whose order gives the scope), or
+-- (totals not NULL, every kind but returns) per day with its totals as
+-- csat.kpi_rollup_daily keeps them (totals added in 0.9)
 CREATE TYPE csat.kpi_partial AS (
 	h timestamptz, c text, s text, b text, kpi text,
 	n bigint, hits bigint, misses bigint, open_n bigint, overdue_n bigint, pending_n bigint, excluded_n bigint,
 	sum_w float8, sum_wx float8, sum_wx2 float8, sum_w2 float8, promoters bigint, detractors bigint,
-	sketch csat.sketch);
-COMMENT ON TYPE csat.kpi_partial IS 'internal: a row of csat.source_kpis (partial KPI state of one mapped table, per hour h, channel c, segment s, breakdown b)';
+	sketch csat.sketch, totals int2);
+COMMENT ON TYPE csat.kpi_partial IS 'internal: a row of csat.source_kpis (partial KPI state of one mapped table, per hour h, channel c, segment s, breakdown b; with totals, per day h as a row of csat.kpi_rollup_daily: NULL c or s = the total over it)';
 
 GRANT SELECT ON csat.kpis, csat.dimension_weights TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON csat.kpis, csat.dimension_weights TO @extowner@;

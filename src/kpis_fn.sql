@@ -485,22 +485,25 @@ COMMENT ON FUNCTION csat.kpi_state_sql(text) IS
 'internal: the select list merging the KPI state columns (n .. sketch) of the rows aliased alias: counts and sums added, sketches merged';
 
 -- The statement that recomputes the KPI rollups from the sources: over
--- everything, or (ranged) the hours in [$2[i], $3[i]) and the days in
--- [$5[i], $6[i]); $1 time zone, $4 as_of.  Each table's partial states come from
--- csat.source_kpis (as its owner); returns get channel and segment from their
--- order (grouped by order_id there).  Per hour, channel and segment into
--- csat.kpi_rollup_hourly; the breakdown values per day into csat.kpi_rollup_daily
--- (their totals follow in csat.kpi_rollup_daily_sql).  The same read carries
--- the measures of the wide rollup csat.rollup_hourly (0.3 views), which this
--- statement writes too: one pass over the sources rather than two.
+-- everything, or (ranged) the whole days in [$2[i], $3[i]) (also passed as
+-- $5/$6); $1 time zone, $4 as_of.  Each table's partial states come from
+-- csat.source_kpis (as its owner): per hour, channel and segment into
+-- csat.kpi_rollup_hourly, and per day with their totals over channel, segment
+-- and breakdown value into csat.kpi_rollup_daily, both added up in the same
+-- pass (src/kpi_scan.c).  Returns get channel and segment from their order
+-- (grouped by order_id there), so their days and totals are added up here; so
+-- are the rows of ratios (numerator and denominator come from two kinds) and,
+-- with two tables of a kind, every row.  The same read carries the measures of
+-- the wide rollup csat.rollup_hourly (0.3 views), which this statement writes
+-- too: one pass over the sources rather than two.
 CREATE OR REPLACE FUNCTION csat.kpi_rollup_sql(ranged boolean) RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	bounds text := CASE WHEN ranged THEN '$2, $3, $4, $5, $6' ELSE 'NULL, NULL, $4, NULL, NULL' END;
 	cols text := 'n, hits, misses, open_n, overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch';
-	-- one table per kind: each (hour, KPI, channel, segment) of a KPI that is not
-	-- a ratio (whose numerator and denominator come from two kinds) comes from one
-	-- row of one table, and needs no merging
+	-- one table per kind: each (period, KPI, scope) of a KPI that is not a ratio
+	-- (whose numerator and denominator come from two kinds) comes from one row of
+	-- one table, and needs no merging
 	unique_rows boolean := NOT EXISTS (SELECT FROM csat.sources s WHERE s.kind OPERATOR(pg_catalog.<>) 'returns'
 										 GROUP BY s.kind HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1);
 	ratios text := (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name), '{}')::text) || '::pg_catalog.text[]'
@@ -544,7 +547,12 @@ BEGIN
 		' WHERE s.kind OPERATOR(pg_catalog.=) ''orders'' AND EXISTS (SELECT FROM r) ORDER BY o.id, s.source::pg_catalog.oid),'
 		' ru AS MATERIALIZED (SELECT r.h, coalesce(o.channel, ''unknown'') AS c, coalesce(o.segment, ''unknown'') AS s, r.b, r.kpi,'
 		' r.n, r.hits, r.misses, r.open_n, r.overdue_n, r.pending_n, r.excluded_n, r.sum_w, r.sum_wx, r.sum_wx2, r.sum_w2,'
-		' r.promoters, r.detractors, r.sketch FROM r LEFT JOIN ok o ON o.id OPERATOR(pg_catalog.=) r.c),'
+		' r.promoters, r.detractors, r.sketch, r.totals FROM r LEFT JOIN ok o ON o.id OPERATOR(pg_catalog.=) r.c),'
+		-- the returns' days, with their totals over channel and segment
+		' rd (day, kpi, totals, c, s, b, %2$s) AS MATERIALIZED (SELECT (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi,'
+		' (grouping(u.c, u.s) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) CASE WHEN u.b IS NULL THEN 1 ELSE 0 END)::pg_catalog.int2,'
+		' u.c, u.s, u.b, %3$s FROM ru u WHERE NOT u.kpi OPERATOR(pg_catalog.^@) ''~'''
+		' GROUP BY (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi, u.b, CUBE (u.c, u.s)),'
 		' w AS (INSERT INTO csat.rollup_hourly (hour, channel, segment, %5$s)'
 		' SELECT u.hour, CASE WHEN grouping(u.channel) OPERATOR(pg_catalog.=) 1 THEN ''all'' ELSE u.channel END,'
 		' CASE WHEN grouping(u.segment) OPERATOR(pg_catalog.=) 1 THEN ''all'' ELSE u.segment END, %7$s'
@@ -552,70 +560,42 @@ BEGIN
 		' FROM (SELECT p.* FROM p UNION ALL SELECT ru.* FROM ru) x WHERE %8$s GROUP BY x.h, x.c, x.s) f'
 		' ORDER BY f.hour, f.channel, f.segment) u'
 		' GROUP BY GROUPING SETS ((u.hour, u.channel, u.segment), (u.hour, u.channel), (u.hour, u.segment), (u.hour))),'
-		' d AS (INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, %2$s)'
-		' SELECT (u.h AT TIME ZONE $1)::pg_catalog.date, u.kpi, 0::pg_catalog.int2, u.c, u.s, u.b, %3$s'
-		' FROM (SELECT p.* FROM p WHERE p.b IS NOT NULL UNION ALL SELECT ru.* FROM ru WHERE ru.b IS NOT NULL) u GROUP BY 1, 2, 4, 5, 6)'
+		' d AS (INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, %2$s) %9$s)'
 		' INSERT INTO csat.kpi_rollup_hourly (period, kpi, totals, channel, segment, breakdown, %2$s) %4$s',
 		bounds, cols, csat.kpi_state_sql('u'),
 		CASE WHEN unique_rows
 			 THEN pg_catalog.format('SELECT x.h, x.kpi, 1::pg_catalog.int2, x.c, x.s, NULL, %1$s FROM p x'
-									' WHERE x.b IS NULL AND x.kpi OPERATOR(pg_catalog.<>) ALL (%3$s) AND %4$s'
+									' WHERE x.totals IS NULL AND x.b IS NULL AND x.kpi OPERATOR(pg_catalog.<>) ALL (%3$s) AND %4$s'
 									' UNION ALL SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %2$s'
-									' FROM (SELECT p.* FROM p WHERE p.b IS NULL AND p.kpi OPERATOR(pg_catalog.=) ANY (%3$s)'
+									' FROM (SELECT p.* FROM p WHERE p.totals IS NULL AND p.b IS NULL AND p.kpi OPERATOR(pg_catalog.=) ANY (%3$s)'
 									' UNION ALL SELECT x.* FROM ru x WHERE x.b IS NULL AND %4$s) u GROUP BY u.h, u.kpi, u.c, u.s',
 									'x.' || pg_catalog.replace(cols, ', ', ', x.'), csat.kpi_state_sql('u'), ratios, kpi_rows)
 			 ELSE pg_catalog.format('SELECT u.h, u.kpi, 1::pg_catalog.int2, u.c, u.s, NULL, %s'
 									' FROM (SELECT p.* FROM p UNION ALL SELECT ru.* FROM ru) u'
-									' WHERE u.b IS NULL AND NOT u.kpi OPERATOR(pg_catalog.^@) ''~'''
+									' WHERE u.totals IS NULL AND u.b IS NULL AND NOT u.kpi OPERATOR(pg_catalog.^@) ''~'''
 									' GROUP BY u.h, u.kpi, u.c, u.s', csat.kpi_state_sql('u')) END,
-		collist, pivot, outer_sel, wide);
+		collist, pivot, outer_sel, wide,
+		-- the days: as they come (one row per key), and merged where a key has more
+		CASE WHEN unique_rows
+			 THEN pg_catalog.format('SELECT (x.h AT TIME ZONE $1)::pg_catalog.date, x.kpi, x.totals, x.c, x.s, x.b, %1$s FROM p x'
+									' WHERE x.totals IS NOT NULL AND x.kpi OPERATOR(pg_catalog.<>) ALL (%3$s)'
+									' UNION ALL SELECT y.day, y.kpi, y.totals, y.c, y.s, y.b, %4$s FROM rd y'
+									' WHERE y.kpi OPERATOR(pg_catalog.<>) ALL (%3$s)'
+									' UNION ALL SELECT u.day, u.kpi, u.totals, u.c, u.s, u.b, %2$s'
+									' FROM (SELECT (x.h AT TIME ZONE $1)::pg_catalog.date AS day, x.kpi, x.totals, x.c, x.s, x.b, %1$s FROM p x'
+									' WHERE x.totals IS NOT NULL AND x.kpi OPERATOR(pg_catalog.=) ANY (%3$s)'
+									' UNION ALL SELECT y.* FROM rd y WHERE y.kpi OPERATOR(pg_catalog.=) ANY (%3$s)) u'
+									' GROUP BY u.day, u.kpi, u.totals, u.c, u.s, u.b',
+									'x.' || pg_catalog.replace(cols, ', ', ', x.'), csat.kpi_state_sql('u'), ratios,
+									'y.' || pg_catalog.replace(cols, ', ', ', y.'))
+			 ELSE pg_catalog.format('SELECT u.day, u.kpi, u.totals, u.c, u.s, u.b, %2$s'
+									' FROM (SELECT (x.h AT TIME ZONE $1)::pg_catalog.date AS day, x.kpi, x.totals, x.c, x.s, x.b, %1$s FROM p x'
+									' WHERE x.totals IS NOT NULL UNION ALL SELECT y.* FROM rd y) u'
+									' GROUP BY u.day, u.kpi, u.totals, u.c, u.s, u.b',
+									'x.' || pg_catalog.replace(cols, ', ', ', x.'), csat.kpi_state_sql('u')) END);
 END $$;
 COMMENT ON FUNCTION csat.kpi_rollup_sql(boolean) IS
-'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly, the breakdown rows of csat.kpi_rollup_daily and csat.rollup_hourly from one read of each mapped table (csat.source_kpis): all periods, or with ranged the hours in [$2[i], $3[i]) and the days in [$5[i], $6[i]); $1 time zone, $4 as_of; NULL without mapped tables';
-
--- The statements that roll csat.kpi_rollup_hourly up into csat.kpi_rollup_daily
--- (with the totals over channel and segment), and add the totals of the
--- breakdown rows: over every day, or (ranged) the days of the hour ranges
--- $2/$3 and the days $4; $1 time zone.  Only duration KPIs have sketches: the
--- other KPIs are summed in a branch of their own, which the planner can hash
--- (a sketch's state is reckoned at 8 kB a group, which makes it sort the whole
--- input, spilling to disk at scale); the few rows that come out are sorted by
--- day, so that the table stays in day order for the readers' index scans.
-CREATE OR REPLACE FUNCTION csat.kpi_rollup_daily_sql(ranged boolean) RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT ARRAY[
-	-- the days' rows per channel and segment, from the hours
-	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
-		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-		' SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %1$s'
-		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.<>) ALL (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
-		' UNION ALL SELECT (h.period AT TIME ZONE $1)::pg_catalog.date, h.kpi, 1::pg_catalog.int2, h.channel, h.segment, NULL, %2$s'
-		' FROM %3$s WHERE h.kpi OPERATOR(pg_catalog.=) ANY (%4$s) GROUP BY 1, h.kpi, h.channel, h.segment'
-		' ORDER BY 1, 2, 4, 5',
-		pg_catalog.replace(csat.kpi_state_sql('h'), 'csat.rollup(h.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('h'),
-		CASE WHEN ranged THEN 'ROWS FROM (pg_catalog.unnest($2::pg_catalog.timestamptz[]), pg_catalog.unnest($3::pg_catalog.timestamptz[])) AS r(lo, hi) CROSS JOIN LATERAL'
-							  ' (SELECT * FROM csat.kpi_rollup_hourly h WHERE h.period OPERATOR(pg_catalog.>=) r.lo'
-							  ' AND h.period OPERATOR(pg_catalog.<) r.hi OFFSET 0) h'
-			 ELSE 'csat.kpi_rollup_hourly h' END, d.names),
-	-- their totals over channel and segment, and those of the breakdown values
-	pg_catalog.format('INSERT INTO csat.kpi_rollup_daily (day, kpi, totals, channel, segment, breakdown, n, hits, misses, open_n,'
-		' overdue_n, pending_n, excluded_n, sum_w, sum_wx, sum_wx2, sum_w2, promoters, detractors, sketch)'
-		' SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
-		' d.channel, d.segment, d.breakdown, %1$s'
-		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%3$s AND d.kpi OPERATOR(pg_catalog.<>) ALL (%4$s)'
-		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0'
-		' UNION ALL SELECT d.day, d.kpi, (grouping(d.channel, d.segment) OPERATOR(pg_catalog.*) 2 OPERATOR(pg_catalog.+) d.totals)::pg_catalog.int2,'
-		' d.channel, d.segment, d.breakdown, %2$s'
-		' FROM csat.kpi_rollup_daily d WHERE d.totals OPERATOR(pg_catalog.<=) 1%3$s AND d.kpi OPERATOR(pg_catalog.=) ANY (%4$s)'
-		' GROUP BY d.day, d.kpi, d.totals, d.breakdown, CUBE (d.channel, d.segment) HAVING grouping(d.channel, d.segment) OPERATOR(pg_catalog.>) 0'
-		' ORDER BY 1, 2',
-		pg_catalog.replace(csat.kpi_state_sql('d'), 'csat.rollup(d.sketch)', 'NULL::csat.sketch'), csat.kpi_state_sql('d'),
-		CASE WHEN ranged THEN ' AND d.day OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.date[])' ELSE '' END, d.names)]
-  FROM (SELECT pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(k.name ORDER BY k.name), '{}')::text) OPERATOR(pg_catalog.||) '::pg_catalog.text[]'
-		  FROM csat.kpis k WHERE k.measure OPERATOR(pg_catalog.=) 'duration') d(names)
-$$;
-COMMENT ON FUNCTION csat.kpi_rollup_daily_sql(boolean) IS
-'internal: builds the two statements csat.refresh() runs after csat.kpi_rollup_sql: csat.kpi_rollup_hourly rolled up into csat.kpi_rollup_daily with the totals over channel and segment, and the totals of the breakdown rows (all days, or the days of the hour ranges $2/$3 and the days $4; $1 time zone); duration KPIs (the only ones with sketches) apart from the others';
+'internal: builds the statement csat.refresh() runs to recompute csat.kpi_rollup_hourly, csat.kpi_rollup_daily (every row: days, breakdown values and their totals) and csat.rollup_hourly from one read of each mapped table (csat.source_kpis): all periods, or with ranged the whole days in [$2[i], $3[i]) (the same as $5/$6); $1 time zone, $4 as_of; NULL without mapped tables';
 
 -- ---------------------------------------------------------------- the shipped catalogue
 -- The KPIs of the teams' quality plans (docs/kpis.md lists them with their

@@ -317,6 +317,47 @@ csat_sketch_result(void *state)
 	return PointerGetDatum(sketch_compact((sk_work *) state));
 }
 
+/*
+ * Merge the working sketch other into the working sketch state (NULL: a new
+ * copy of other), from C (csat.h): a day's sketch from its hours'.  Returns
+ * the state, rebuilt when its window had to grow.
+ */
+void *
+csat_sketch_merge_values(void *state, const void *other)
+{
+	sk_work    *a = state,
+			   *n;
+	const sk_work *b = other;
+	int32		nb,
+				nc;
+	int			e;
+
+	if (b == NULL)
+		return a;
+	if (a == NULL)
+	{
+		a = palloc(VARSIZE(b));
+		memcpy(a, b, VARSIZE(b));
+		return a;
+	}
+	e = sk_merge(a, b, &nb, &nc);
+	if (e == -1)
+	{
+		n = palloc(sk_work_size(a->nq, nc));
+		sk_rebuild(a, n, nb, nc);
+		pfree(a);
+		a = finish_work(n);
+		e = sk_merge(a, b, &nb, &nc);
+	}
+	if (e == SK_E_OVERFLOW)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("sketch count out of range")));
+	if (e != SK_OK)
+		elog(ERROR, "csat.sketch merge failed: %s", sk_strerror(e));
+	return a;
+}
+
 static void
 p_mismatch(void)
 {

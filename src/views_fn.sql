@@ -896,9 +896,6 @@ BEGIN
 		IF q IS NOT NULL THEN
 			EXECUTE q USING tz, NULL::timestamptz[], NULL::timestamptz[], at, NULL::timestamptz[], NULL::timestamptz[];
 			EXECUTE csat.rollup_daily_sql(false) USING tz;
-			FOREACH q IN ARRAY csat.kpi_rollup_daily_sql(false) LOOP
-				EXECUTE q USING tz;
-			END LOOP;
 		END IF;
 		SELECT pg_catalog.array_agg(h.hour ORDER BY h.hour) INTO hours
 		  FROM (SELECT r.hour FROM csat.rollup_hourly r UNION SELECT k.period FROM csat.kpi_rollup_hourly k) h;
@@ -908,16 +905,19 @@ BEGIN
 		  FROM (SELECT pg_catalog.date_trunc('hour', u OPERATOR(pg_catalog.+) v.o, tz) AS h
 				  FROM pg_catalog.unnest(utc_hours) u, (VALUES (interval '0'), (interval '59 min 59.999999 sec')) v(o)
 				UNION ALL SELECT p FROM pg_catalog.unnest(pending) p) x;
-		SELECT pg_catalog.array_agg(i.lo ORDER BY i.lo), pg_catalog.array_agg(i.hi ORDER BY i.lo) INTO lo, hi
-		  FROM (SELECT pg_catalog.min(h) AS lo, pg_catalog.max(h) OPERATOR(pg_catalog.+) interval '1 hour' AS hi
-				  FROM (SELECT h, h OPERATOR(pg_catalog.-) (pg_catalog.row_number() OVER (ORDER BY h) OPERATOR(pg_catalog.*) interval '1 hour') AS g
-						  FROM pg_catalog.unnest(hours) h) s
-				 GROUP BY g) i;
-		-- and the days holding them, rolled up again from all their hours
+		-- and the days holding them, each recomputed whole: its hours, and the
+		-- day with its totals added up from them in the same pass (src/kpi_scan.c)
 		SELECT pg_catalog.array_agg(DISTINCT (h AT TIME ZONE tz)::pg_catalog.date) INTO days FROM pg_catalog.unnest(hours) h;
 		SELECT pg_catalog.array_agg(d::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d),
 			   pg_catalog.array_agg((d OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d)
 		  INTO dlo, dhi FROM pg_catalog.unnest(days) d;
+		-- consecutive days as one range
+		SELECT pg_catalog.array_agg(i.lo ORDER BY i.lo), pg_catalog.array_agg(i.hi ORDER BY i.lo) INTO lo, hi
+		  FROM (SELECT pg_catalog.min(s.d)::pg_catalog.timestamp AT TIME ZONE tz AS lo,
+					   (pg_catalog.max(s.d) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz AS hi
+				  FROM (SELECT d, d OPERATOR(pg_catalog.-) (pg_catalog.row_number() OVER (ORDER BY d))::pg_catalog.int4 AS g
+						  FROM pg_catalog.unnest(days) d) s
+				 GROUP BY s.g) i;
 		-- (one range at a time: an index scan each.  Joined to the ranges in one
 		-- statement, the planner guesses their share of the table and scans all of
 		-- it: 0.5 s of a 2.4 s incremental run on a Citus cluster at 600k rows of
@@ -930,12 +930,9 @@ BEGIN
 		DELETE FROM csat.kpi_rollup_daily r WHERE r.day OPERATOR(pg_catalog.=) ANY (days);
 		q := csat.kpi_rollup_sql(true);
 		IF q IS NOT NULL THEN
-			EXECUTE q USING tz, lo, hi, at, dlo, dhi;
+			EXECUTE q USING tz, lo, hi, at, lo, hi;
 		END IF;
 		EXECUTE csat.rollup_daily_sql(true) USING tz, dlo, dhi;
-		FOREACH q IN ARRAY csat.kpi_rollup_daily_sql(true) LOOP
-			EXECUTE q USING tz, dlo, dhi, days;
-		END LOOP;
 	END IF;
 
 	INSERT INTO csat.rollup_state AS s (timezone, refreshed_at, as_of) VALUES (tz, pg_catalog.clock_timestamp(), at)
@@ -954,7 +951,7 @@ BEGIN
 	RETURN res;
 END $$;
 COMMENT ON FUNCTION csat.refresh(boolean, timestamptz) IS
-'brings csat.rollup_hourly/daily and the KPI rollups csat.kpi_rollup_hourly/daily up to date as of as_of (default now(): open items, overdue ones and shares that read as_of are judged at that time; the periods still holding items whose state changes with time are recomputed by every run, so an incremental run equals a full one at the same as_of): recomputes only the hours (and their days) whose source rows changed since the last run, as noted by the change-tracking triggers (on the shards of Citus hash-distributed tables too: their notes are consumed inside this transaction), or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus reference table, or a Citus table distributed after it was mapped, is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
+'brings csat.rollup_hourly/daily and the KPI rollups csat.kpi_rollup_hourly/daily up to date as of as_of (default now(): open items, overdue ones and shares that read as_of are judged at that time; the periods still holding items whose state changes with time are recomputed by every run, so an incremental run equals a full one at the same as_of): recomputes only the days (each whole: its hours, the day and its totals) holding hours whose source rows changed since the last run, as noted by the change-tracking triggers (on the shards of Citus hash-distributed tables too: their notes are consumed inside this transaction), or everything with full => true (also after a mapping change, a TRUNCATE or a time-zone change, and on every run while a Citus reference table, or a Citus table distributed after it was mapped, is mapped); runs inside the caller''s transaction, so readers see the old or the new state, never a mix; a concurrent second call waits for the first (advisory lock 1668506996, 1); returns the csat.refresh_log row of the run';
 
 
 -- ---------------------------------------------------------------- scheduling

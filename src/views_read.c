@@ -231,7 +231,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	/* the KPIs' states, added up by kpi_scan.c, as rows */
 	if (kpis)
 	{
-		kpi_scan_emit(scan, rsinfo->setResult, rsinfo->setDesc);
+		kpi_scan_emit(scan, rsinfo->setResult, rsinfo->setDesc,
+					  strcmp(text_to_cstring(kind), "returns") != 0, params[0]);
 		kpi_scan_end(scan);
 	}
 }

@@ -195,6 +195,77 @@ test_ratio_and_wide(void)
 	EQI(ints[KM_OPEN], 1);
 }
 
+/* a day's state is its hours' states added up: the same as one state fed every row */
+static void
+test_merge(void)
+{
+	km_cell		h1[10] = {{0}},
+				h2[10] = {{0}},
+				all[10] = {{0}},
+				day[10] = {{0}};
+	int64_t		ints[KM_NSLOTS + 1] = {0},
+				ints2[KM_NSLOTS + 1] = {0};
+	double		floats[KM_NSLOTS + 1] = {0},
+				floats2[KM_NSLOTS + 1] = {0};
+	double		x = -1;
+	/* closed in 5 s (hit), closed in 20 s (miss), open 30 s (overdue), negative (excluded) */
+	double		rows[4][7] = {{1, 0, 5, N, 10, 1, 0}, {1, 0, 20, N, 10, 1, 0},
+							  {1, 1, N, 30, 10, 0, 0}, {1, 0, -1, N, 10, 1, 0}};
+	const char *nulls[4] = {"   n   ", "   n   ", "  n    ", "   n   "};
+
+	for (int r = 0; r < 4; r++)
+	{
+		add(KM_DURATION, r < 2 ? h1 : h2, rows[r], nulls[r], &x);
+		add(KM_DURATION, all, rows[r], nulls[r], &x);
+	}
+	EQI(km_merge(KM_DURATION, day, h1), 9);
+	EQI(km_merge(KM_DURATION, day, h2), 9);
+	km_fields(KM_DURATION, 0, day, ints, floats);
+	km_fields(KM_DURATION, 0, all, ints2, floats2);
+	for (int k = KM_N; k < KM_SKETCH; k++)
+	{
+		EQI(ints[k], ints2[k]);
+		EQF(floats[k], floats2[k]);
+	}
+	EQI(ints[KM_N], 2);
+	EQI(ints[KM_HITS], 1);
+	EQI(ints[KM_MISSES], 2);
+	EQI(ints[KM_OVERDUE], 1);
+	EQI(ints[KM_EXCLUDED], 1);
+	EQF(floats[KM_SUM_WX2], 425);
+
+	/* nps: counts and weighted sums */
+	memset(h1, 0, sizeof h1);
+	memset(day, 0, sizeof day);
+	add(KM_NPS, h1, (double[]) {1, 10, 1}, NULL, &x);
+	add(KM_NPS, h1, (double[]) {1, 3, 2}, NULL, &x);
+	EQI(km_merge(KM_NPS, day, h1), -1);
+	EQI(km_merge(KM_NPS, day, h1), -1);
+	memset(ints, 0, sizeof ints);
+	km_fields(KM_NPS, 0, day, ints, floats);
+	EQI(ints[KM_N], 4);
+	EQI(ints[KM_PROMOTERS], 2);
+	EQI(ints[KM_DETRACTORS], 2);
+	EQF(floats[KM_SUM_WX], 32);
+
+	/* wide measures: a sum, a sketch (the host's) */
+	memset(h1, 0, sizeof h1);
+	memset(day, 0, sizeof day);
+	add(KM_WSUM, h1, (double[]) {2.5}, NULL, &x);
+	EQI(km_merge(KM_WSUM, day, h1), -1);
+	EQI(km_merge(KM_WSUM, day, h1), -1);
+	EQF(day[0].d, 5);
+	EQI(km_merge(KM_WSKETCH, day, h1), 0);
+	memset(h1, 0, sizeof h1);
+	memset(day, 0, sizeof day);
+	add(KM_SHARE_ASOF, h1, (double[]) {1, N}, " n", &x);
+	add(KM_SHARE_ASOF, h1, (double[]) {1, 1}, NULL, &x);
+	EQI(km_merge(KM_SHARE_ASOF, day, h1), -1);
+	EQI(day[0].i, 1);
+	EQI(day[1].i, 1);
+	EQI(day[2].i, 1);
+}
+
 int
 main(void)
 {
@@ -203,6 +274,7 @@ main(void)
 	test_mean_nps();
 	test_duration();
 	test_ratio_and_wide();
+	test_merge();
 	if (failures)
 	{
 		printf("%d failures\n", failures);
