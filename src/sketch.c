@@ -317,46 +317,6 @@ csat_sketch_result(void *state)
 	return PointerGetDatum(sketch_compact((sk_work *) state));
 }
 
-/*
- * Merge the working sketch other into the working sketch state (NULL: a new
- * copy of other), from C (csat.h): a day's sketch from its hours'.  Returns
- * the state, rebuilt when its window had to grow.
- */
-void *
-csat_sketch_merge_values(void *state, const void *other)
-{
-	sk_work    *a = state,
-			   *n;
-	const sk_work *b = other;
-	int32		nb,
-				nc;
-	int			e;
-
-	if (b == NULL)
-		return a;
-	if (a == NULL)
-	{
-		a = palloc(VARSIZE(b));
-		memcpy(a, b, VARSIZE(b));
-		return a;
-	}
-	e = sk_merge(a, b, &nb, &nc);
-	if (e == -1)
-	{
-		n = palloc(sk_work_size(a->nq, nc));
-		sk_rebuild(a, n, nb, nc);
-		pfree(a);
-		a = finish_work(n);
-		e = sk_merge(a, b, &nb, &nc);
-	}
-	if (e == SK_E_OVERFLOW)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("sketch count out of range")));
-	if (e != SK_OK)
-		elog(ERROR, "csat.sketch merge failed: %s", sk_strerror(e));
-	return a;
-}
 
 static void
 p_mismatch(void)
@@ -544,29 +504,16 @@ csat_sketch_add_parray(PG_FUNCTION_ARGS)
 }
 
 /*
- * Combine function of every sketch aggregate and transition function of
- * csat.rollup: merges argument 1 into the state in argument 0.  Not strict,
- * so a NULL state never becomes the input datum itself: it becomes a fresh
- * working copy, which the executor moves into the aggregate context.
+ * Merge the working sketch b into the working sketch a; returns a, or a
+ * bigger copy of it when its window had to grow (a is left to the caller).
  */
-Datum
-csat_sketch_combine(PG_FUNCTION_ARGS)
+static sk_work *
+merge_work(sk_work *a, const sk_work *b)
 {
-	sk_work    *a,
-			   *b;
 	int32		nb,
 				nc;
-	int			e;
+	int			e = sk_merge(a, b, &nb, &nc);
 
-	SKIP_NULL_INPUT();
-	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(sketch_read(PG_GETARG_DATUM(1), true));
-	b = sketch_read(PG_GETARG_DATUM(1), false);
-	a = (sk_work *) PG_GETARG_POINTER(0);
-	if (!(AggCheckCallContext(fcinfo, NULL) && VARATT_IS_4B_U(a) &&
-		  a->version == SK_VERSION && a->layout == SK_LAYOUT_WORK))
-		a = sketch_read(PG_GETARG_DATUM(0), true);
-	e = sk_merge(a, b, &nb, &nc);
 	if (e == -1)
 	{
 		sk_work    *n = palloc(sk_work_size(a->nq, nc));
@@ -588,7 +535,56 @@ csat_sketch_combine(PG_FUNCTION_ARGS)
 				 errmsg("sketch count out of range")));
 	if (e != SK_OK)
 		elog(ERROR, "csat.sketch merge failed: %s", sk_strerror(e));
-	PG_RETURN_POINTER(a);
+	return a;
+}
+
+/*
+ * Merge the working sketch other into the working sketch state (NULL: a new
+ * copy of other), from C (csat.h): a day's sketch from its hours'.  Returns
+ * the state, rebuilt when its window had to grow.
+ */
+void *
+csat_sketch_merge_values(void *state, const void *other)
+{
+	sk_work    *a = state,
+			   *m;
+	const sk_work *b = other;
+
+	if (b == NULL)
+		return a;
+	if (a == NULL)
+	{
+		a = palloc(VARSIZE(b));
+		memcpy(a, b, VARSIZE(b));
+		return a;
+	}
+	m = merge_work(a, b);
+	if (m != a)
+		pfree(a);
+	return m;
+}
+
+/*
+ * Combine function of every sketch aggregate and transition function of
+ * csat.rollup: merges argument 1 into the state in argument 0.  Not strict,
+ * so a NULL state never becomes the input datum itself: it becomes a fresh
+ * working copy, which the executor moves into the aggregate context.
+ */
+Datum
+csat_sketch_combine(PG_FUNCTION_ARGS)
+{
+	sk_work    *a,
+			   *b;
+
+	SKIP_NULL_INPUT();
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(sketch_read(PG_GETARG_DATUM(1), true));
+	b = sketch_read(PG_GETARG_DATUM(1), false);
+	a = (sk_work *) PG_GETARG_POINTER(0);
+	if (!(AggCheckCallContext(fcinfo, NULL) && VARATT_IS_4B_U(a) &&
+		  a->version == SK_VERSION && a->layout == SK_LAYOUT_WORK))
+		a = sketch_read(PG_GETARG_DATUM(0), true);
+	PG_RETURN_POINTER(merge_work(a, b));
 }
 
 Datum
