@@ -70,14 +70,14 @@ extern ErrorData *csat_try_in_subxact(void (*fn) (void *arg), void *arg);
 
 /*
  * The quantiles p[0..n-1] of the csat.sketch in datum d, decoding it once
- * (sketch.c; percentiles must lie in [0, 1]).
+ * (sketch_read.c; percentiles must lie in [0, 1]).
  */
 extern void csat_sketch_quantiles(Datum d, const double *p, int n, double *out);
 
 /*
  * The csat.sketch in datum d read once: how many values it holds and its
  * relative accuracy; csat_sketch_value_at() then answers quantiles of it
- * (sketch.c; the handle lives in the current memory context).
+ * (sketch_read.c; the handle lives in the current memory context).
  */
 extern const void *csat_sketch_open(Datum d, int64 *count, double *alpha);
 extern double csat_sketch_value_at(const void *sketch, double p);

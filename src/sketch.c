@@ -1,9 +1,8 @@
 /*
  * sketch.c: PostgreSQL glue of the quantile sketch type csat.sketch: text and
- * binary I/O, the aggregate support functions of csat.sla_sketch,
- * csat.rollup and csat.sla_percentile, and the accessors (percentile,
- * attainment, count, mean, min, max).  The sketch itself lives in the pure-C
- * core sketch_core.c.
+ * binary I/O and the aggregate support functions of csat.sla_sketch,
+ * csat.rollup and csat.sla_percentile.  The accessors of a stored sketch are
+ * in sketch_read.c; the sketch itself lives in the pure-C core sketch_core.c.
  *
  * A csat.sketch datum is a varlena in one of two layouts (sketch_core.h): the
  * compact one stored on disk and sent over the wire, or the working one the
@@ -21,6 +20,7 @@
 #include "utils/builtins.h"
 
 #include "sketch_core.h"
+#include "sketch_int.h"
 
 PG_FUNCTION_INFO_V1(csat_sketch_in);
 PG_FUNCTION_INFO_V1(csat_sketch_out);
@@ -37,13 +37,6 @@ PG_FUNCTION_INFO_V1(csat_sketch_final);
 PG_FUNCTION_INFO_V1(csat_sketch_final_percentile);
 PG_FUNCTION_INFO_V1(csat_sketch_final_percentile_interval);
 PG_FUNCTION_INFO_V1(csat_sketch_final_percentiles);
-PG_FUNCTION_INFO_V1(csat_sketch_percentile);
-PG_FUNCTION_INFO_V1(csat_sketch_percentiles);
-PG_FUNCTION_INFO_V1(csat_sketch_attainment);
-PG_FUNCTION_INFO_V1(csat_sketch_count);
-PG_FUNCTION_INFO_V1(csat_sketch_mean);
-PG_FUNCTION_INFO_V1(csat_sketch_min);
-PG_FUNCTION_INFO_V1(csat_sketch_max);
 
 /* ---- reading and building datums ---- */
 
@@ -63,7 +56,7 @@ finish_work(sk_work *w)
  * is (read-only for the caller) unless copy is set; a compact one is decoded
  * into a new palloc'd working sketch.
  */
-static sk_work *
+sk_work *
 sketch_read(Datum d, bool copy)
 {
 	struct varlena *v = PG_DETOAST_DATUM(d);
@@ -206,8 +199,8 @@ check_alpha(double alpha)
 						SK_ALPHA_MIN, SK_ALPHA_MAX, alpha)));
 }
 
-static void
-check_p(double p)
+void
+sketch_check_p(double p)
 {
 	if (!(p >= 0.0 && p <= 1.0))
 		ereport(ERROR,
@@ -396,7 +389,7 @@ add_with_p(FunctionCallInfo fcinfo, double x)
 	p = PG_GETARG_FLOAT8(2);
 	check_value(x);
 	if (PG_ARGISNULL(0))
-		check_p(p);
+		sketch_check_p(p);
 	w = state_arg(fcinfo, SK_ALPHA_DEFAULT, 1, &p);
 	if (w->nq != 1 || sk_q(w)[0] != p)
 		p_mismatch();
@@ -471,7 +464,7 @@ parray_lookup(FunctionCallInfo fcinfo, ArrayType *a)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("percentile array must not contain nulls")));
 		c->q[i] = DatumGetFloat8(elems[i]);
-		check_p(c->q[i]);
+		sketch_check_p(c->q[i]);
 	}
 	c->nbytes = VARSIZE(a);
 	c->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, c->nbytes);
@@ -637,115 +630,4 @@ csat_sketch_final_percentiles(PG_FUNCTION_ARGS)
 		out[i] = Float8GetDatum(sk_quantile(w, sk_q(w)[i]));
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, w->nq, FLOAT8OID, sizeof(float8),
 										  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-/* ---- accessors ---- */
-
-Datum
-csat_sketch_percentile(PG_FUNCTION_ARGS)
-{
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
-	double		p = PG_GETARG_FLOAT8(1);
-
-	check_p(p);
-	PG_RETURN_FLOAT8(sk_quantile(w, p));
-}
-
-/* for other C files: several quantiles of one sketch, decoded once */
-void
-csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
-{
-	sk_work    *w = sketch_read(d, false);
-
-	for (int i = 0; i < n; i++)
-	{
-		check_p(p[i]);
-		out[i] = sk_quantile(w, p[i]);
-	}
-}
-
-/*
- * For other C files: a sketch read once (how many values it holds, its
- * relative accuracy), then asked for quantiles with csat_sketch_value_at().
- */
-const void *
-csat_sketch_open(Datum d, int64 *count, double *alpha)
-{
-	sk_work    *w = sketch_read(d, false);
-
-	*count = (int64) w->count;
-	*alpha = w->alpha;
-	return w;
-}
-
-double
-csat_sketch_value_at(const void *sketch, double p)
-{
-	check_p(p);
-	return sk_quantile((const sk_work *) sketch, p);
-}
-
-/* one answer per element, same shape as p; a NULL element answers NULL */
-Datum
-csat_sketch_percentiles(PG_FUNCTION_ARGS)
-{
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(1);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-
-	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-					  &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			continue;
-		check_p(DatumGetFloat8(elems[i]));
-		elems[i] = Float8GetDatum(sk_quantile(w, DatumGetFloat8(elems[i])));
-	}
-	if (n == 0)
-		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, ARR_NDIM(a), ARR_DIMS(a), ARR_LBOUND(a),
-											 FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-											 TYPALIGN_DOUBLE));
-}
-
-Datum
-csat_sketch_attainment(PG_FUNCTION_ARGS)
-{
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
-	double		t = PG_GETARG_FLOAT8(1);
-
-	if (!(t >= 0.0 && t <= DBL_MAX))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("target must be a finite number of seconds >= 0, got %g", t)));
-	PG_RETURN_FLOAT8(sk_share_at_most(w, t));
-}
-
-Datum
-csat_sketch_count(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT64((int64) sketch_read(PG_GETARG_DATUM(0), false)->count);
-}
-
-Datum
-csat_sketch_mean(PG_FUNCTION_ARGS)
-{
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
-
-	PG_RETURN_FLOAT8(w->sum / (double) w->count);
-}
-
-Datum
-csat_sketch_min(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(sketch_read(PG_GETARG_DATUM(0), false)->min);
-}
-
-Datum
-csat_sketch_max(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_FLOAT8(sketch_read(PG_GETARG_DATUM(0), false)->max);
 }
