@@ -13,6 +13,7 @@
 #include "csat.h"
 
 #include "access/htup_details.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -69,6 +70,7 @@ emit_entry(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc, ScanGroup *g, Entry
 	Datum		f[N_FIELDS + 1];
 	bool		fn[N_FIELDS + 1];
 
+	CHECK_FOR_INTERRUPTS();
 	for (int r = 0; r < g->nout; r++)
 	{
 		int64		ints[KM_NSLOTS + 1] = {0};
@@ -125,8 +127,11 @@ static void
 merge_into(KpiScan *sc, ScanGroup *g, kpi_entries_hash *hash, Key k, const Entry *src)
 {
 	bool		found;
-	Entry	   *d = kpi_entries_insert(hash, k, &found);
+	Entry	   *d;
 
+	/* (a full refresh merges millions of states: let it be cancelled) */
+	CHECK_FOR_INTERRUPTS();
+	d = kpi_entries_insert(hash, k, &found);
 	if (!found)
 		d->cells = MemoryContextAllocZero(sc->cxt, sizeof(Cell) * Max(g->ncells, 1));
 	for (int i = g->first; i < g->first + g->nparts; i++)
