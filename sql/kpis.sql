@@ -696,3 +696,40 @@ SELECT h.n, csat.count(h.sketch) AS in_sketch,
   FROM csat.kpi_rollup_hourly h WHERE h.kpi = 'delivery_time' AND h.channel = 'bulk';
 DELETE FROM shop.orders WHERE id > 10000;
 SELECT (csat.refresh(true, :'asof')).full_rebuild;
+
+-- ---------------------------------------------------------------- 9. a day with two midnights
+-- Atlantic/Azores goes back from 01:00 to 00:00 on 25 October 2026 (UTC+0 to
+-- UTC-1): the day starts at the first midnight (00:00 UTC), an hour before the
+-- second one (01:00 UTC, what '2026-10-25'::timestamp AT TIME ZONE gives).
+-- An incremental refresh recomputes the days holding the rows written, from
+-- their first instant: writes in the hour between the two midnights, and on the
+-- day before, leave the same rollups as a full refresh
+UPDATE csat.settings SET timezone = 'Atlantic/Azores';
+INSERT INTO shop.orders (id, created, promised_at, delivered_at, exception, channel, segment) VALUES
+	(401, '2026-10-24 12:00+00', '2026-10-26 12:00+00', '2026-10-25 00:20+00', false, 'web', 'vip'),
+	(402, '2026-10-25 00:10+00', '2026-10-26 00:10+00', '2026-10-25 01:10+00', false, 'web', 'vip'),
+	(403, '2026-10-25 01:10+00', '2026-10-26 01:10+00', '2026-10-25 09:00+00', false, 'web', 'vip'),
+	(404, '2026-10-25 12:00+00', '2026-10-27 12:00+00', NULL, false, 'web', 'vip');
+SELECT (csat.refresh(false, '2026-10-28 00:00+00')).full_rebuild AS new_zone_full;
+-- the first hour's order is on the 25th's local day, in the hour of the first midnight
+SELECT period, (period AT TIME ZONE 'Atlantic/Azores') AS local_hour, n FROM csat.kpi_rollup_hourly
+ WHERE kpi = 'orders' AND channel = 'web' AND segment = 'vip' AND period >= '2026-10-24 00:00+00' ORDER BY period;
+SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'orders' AND channel = 'web' AND segment = 'vip' AND breakdown IS NULL
+   AND day >= '2026-10-24' ORDER BY day;
+-- an order in the hour between the two midnights
+INSERT INTO shop.orders (id, created, promised_at, channel, segment) VALUES (405, '2026-10-25 00:40+00', '2026-10-26 00:40+00', 'web', 'vip');
+SELECT * FROM pg_temp.incremental_vs_full('2026-10-28 00:00+00');
+-- one the day before, and the first hour's one delivered
+INSERT INTO shop.orders (id, created, promised_at, channel, segment) VALUES (406, '2026-10-24 18:00+00', '2026-10-26 18:00+00', 'web', 'vip');
+UPDATE shop.orders SET delivered_at = '2026-10-25 00:50+00' WHERE id = 405;
+SELECT * FROM pg_temp.incremental_vs_full('2026-10-28 00:00+00');
+SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'orders' AND channel = 'web' AND segment = 'vip' AND breakdown IS NULL
+   AND day >= '2026-10-24' ORDER BY day;
+-- csat.day_start: a day's first instant (the first midnight; 01:00 where the
+-- clocks skip midnight, as the Azores do on 29 March 2026)
+SELECT d, csat.day_start(d, 'Atlantic/Azores') AS azores, csat.day_start(d, 'UTC') AS utc
+  FROM unnest('{2026-03-29,2026-10-24,2026-10-25,2026-10-26}'::date[]) d;
+SELECT pg_temp.err($$SELECT csat.day_start('2026-10-25', 'Nowhere/Such')$$);
+SELECT csat.day_start(NULL, 'UTC') IS NULL AS strict;
+DELETE FROM shop.orders WHERE id > 400;
+UPDATE csat.settings SET timezone = 'UTC';

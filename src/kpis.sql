@@ -125,7 +125,7 @@ ALTER TABLE csat.kpi_rollup_daily ALTER COLUMN day TYPE date;
 CREATE INDEX kpi_rollup_daily_day ON csat.kpi_rollup_daily (day);
 CREATE INDEX kpi_rollup_daily_kpi ON csat.kpi_rollup_daily (kpi, day);
 COMMENT ON TABLE csat.kpi_rollup_hourly IS 'mergeable states of every enabled KPI of csat.kpis per hour (cut in csat.rollup_state.timezone), channel and segment (no totals: csat.kpi_values adds them up when read; no breakdown values: those are kept per day); kept by csat.refresh()';
-COMMENT ON TABLE csat.kpi_rollup_daily IS 'mergeable states of every enabled KPI per day, channel, segment and breakdown value, with the totals: NULL in channel, segment or breakdown = the total over it (totals = grouping(channel, segment, breakdown): 4 channel, 2 segment, 1 breakdown; a KPI without breakdown has only rows with bit 1); rolled up from csat.kpi_rollup_hourly, breakdown values computed per day from the sources; weeks, months and quarters roll up from it in csat.kpi_values';
+COMMENT ON TABLE csat.kpi_rollup_daily IS 'mergeable states of every enabled KPI per day, channel, segment and breakdown value, with the totals: NULL in channel, segment or breakdown = the total over it (totals = grouping(channel, segment, breakdown): 4 channel, 2 segment, 1 breakdown; a KPI without breakdown has only rows with bit 1); computed from the sources in the pass that computes the hours (src/kpi_emit.c), breakdown values per day; weeks, months and quarters roll up from it in csat.kpi_values';
 DO $$
 DECLARE
 	t text;

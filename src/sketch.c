@@ -57,7 +57,7 @@ finish_work(sk_work *w)
  * into a new palloc'd working sketch.
  */
 sk_work *
-sketch_read(Datum d, bool copy)
+csat_sketch_read(Datum d, bool copy)
 {
 	struct varlena *v = PG_DETOAST_DATUM(d);
 	const uint8_t *p = PAYLOAD(v);
@@ -137,7 +137,7 @@ csat_sketch_in(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_out(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 	char	   *s = palloc(sk_text_bound(w));
 
 	sk_text_format(w, s);
@@ -172,7 +172,7 @@ csat_sketch_recv(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_send(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_BYTEA_P(sketch_compact(w));
 }
@@ -200,7 +200,7 @@ check_alpha(double alpha)
 }
 
 void
-sketch_check_p(double p)
+csat_sketch_check_p(double p)
 {
 	if (!(p >= 0.0 && p <= 1.0))
 		ereport(ERROR,
@@ -227,7 +227,7 @@ state_arg(FunctionCallInfo fcinfo, double alpha, int nq, const double *q)
 	w = (sk_work *) PG_GETARG_POINTER(0);
 	if (!(AggCheckCallContext(fcinfo, NULL) && VARATT_IS_4B_U(w) &&
 		  w->version == SK_VERSION && w->layout == SK_LAYOUT_WORK))
-		w = sketch_read(PG_GETARG_DATUM(0), true);
+		w = csat_sketch_read(PG_GETARG_DATUM(0), true);
 	if (w->alpha != alpha)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -389,7 +389,7 @@ add_with_p(FunctionCallInfo fcinfo, double x)
 	p = PG_GETARG_FLOAT8(2);
 	check_value(x);
 	if (PG_ARGISNULL(0))
-		sketch_check_p(p);
+		csat_sketch_check_p(p);
 	w = state_arg(fcinfo, SK_ALPHA_DEFAULT, 1, &p);
 	if (w->nq != 1 || sk_q(w)[0] != p)
 		p_mismatch();
@@ -464,7 +464,7 @@ parray_lookup(FunctionCallInfo fcinfo, ArrayType *a)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("percentile array must not contain nulls")));
 		c->q[i] = DatumGetFloat8(elems[i]);
-		sketch_check_p(c->q[i]);
+		csat_sketch_check_p(c->q[i]);
 	}
 	c->nbytes = VARSIZE(a);
 	c->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, c->nbytes);
@@ -571,25 +571,25 @@ csat_sketch_combine(PG_FUNCTION_ARGS)
 
 	SKIP_NULL_INPUT();
 	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(sketch_read(PG_GETARG_DATUM(1), true));
-	b = sketch_read(PG_GETARG_DATUM(1), false);
+		PG_RETURN_POINTER(csat_sketch_read(PG_GETARG_DATUM(1), true));
+	b = csat_sketch_read(PG_GETARG_DATUM(1), false);
 	a = (sk_work *) PG_GETARG_POINTER(0);
 	if (!(AggCheckCallContext(fcinfo, NULL) && VARATT_IS_4B_U(a) &&
 		  a->version == SK_VERSION && a->layout == SK_LAYOUT_WORK))
-		a = sketch_read(PG_GETARG_DATUM(0), true);
+		a = csat_sketch_read(PG_GETARG_DATUM(0), true);
 	PG_RETURN_POINTER(merge_work(a, b));
 }
 
 Datum
 csat_sketch_final(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(sketch_compact(sketch_read(PG_GETARG_DATUM(0), false)));
+	PG_RETURN_BYTEA_P(sketch_compact(csat_sketch_read(PG_GETARG_DATUM(0), false)));
 }
 
 Datum
 csat_sketch_final_percentile(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 
 	if (w->nq != 1)
 		elog(ERROR, "sla_percentile state carries %d percentiles, expected 1", w->nq);
@@ -613,7 +613,7 @@ seconds_interval(double s)
 Datum
 csat_sketch_final_percentile_interval(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 
 	if (w->nq != 1)
 		elog(ERROR, "sla_percentile state carries %d percentiles, expected 1", w->nq);
@@ -623,7 +623,7 @@ csat_sketch_final_percentile_interval(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_final_percentiles(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 	Datum	   *out = palloc(sizeof(Datum) * (w->nq + 1));
 
 	for (int i = 0; i < w->nq; i++)

@@ -12,9 +12,9 @@
  * for the caller) unless copy is set; a compact one decoded into a new
  * palloc'd working sketch.  A damaged datum is an error (XX001).
  */
-extern sk_work *sketch_read(Datum d, bool copy);
+extern sk_work *csat_sketch_read(Datum d, bool copy);
 
 /* a percentile outside [0, 1] is an error (22003) */
-extern void sketch_check_p(double p);
+extern void csat_sketch_check_p(double p);
 
 #endif							/* CSAT_SKETCH_INT_H */

@@ -27,10 +27,10 @@ PG_FUNCTION_INFO_V1(csat_sketch_max);
 Datum
 csat_sketch_percentile(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 	double		p = PG_GETARG_FLOAT8(1);
 
-	sketch_check_p(p);
+	csat_sketch_check_p(p);
 	PG_RETURN_FLOAT8(sk_quantile(w, p));
 }
 
@@ -38,11 +38,11 @@ csat_sketch_percentile(PG_FUNCTION_ARGS)
 void
 csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
 {
-	sk_work    *w = sketch_read(d, false);
+	sk_work    *w = csat_sketch_read(d, false);
 
 	for (int i = 0; i < n; i++)
 	{
-		sketch_check_p(p[i]);
+		csat_sketch_check_p(p[i]);
 		out[i] = sk_quantile(w, p[i]);
 	}
 }
@@ -54,7 +54,7 @@ csat_sketch_quantiles(Datum d, const double *p, int n, double *out)
 const void *
 csat_sketch_open(Datum d, int64 *count, double *alpha)
 {
-	sk_work    *w = sketch_read(d, false);
+	sk_work    *w = csat_sketch_read(d, false);
 
 	*count = (int64) w->count;
 	*alpha = w->alpha;
@@ -64,7 +64,7 @@ csat_sketch_open(Datum d, int64 *count, double *alpha)
 double
 csat_sketch_value_at(const void *sketch, double p)
 {
-	sketch_check_p(p);
+	csat_sketch_check_p(p);
 	return sk_quantile((const sk_work *) sketch, p);
 }
 
@@ -72,7 +72,7 @@ csat_sketch_value_at(const void *sketch, double p)
 Datum
 csat_sketch_percentiles(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(1);
 	Datum	   *elems;
 	bool	   *nulls;
@@ -84,7 +84,7 @@ csat_sketch_percentiles(PG_FUNCTION_ARGS)
 	{
 		if (nulls[i])
 			continue;
-		sketch_check_p(DatumGetFloat8(elems[i]));
+		csat_sketch_check_p(DatumGetFloat8(elems[i]));
 		elems[i] = Float8GetDatum(sk_quantile(w, DatumGetFloat8(elems[i])));
 	}
 	if (n == 0)
@@ -97,7 +97,7 @@ csat_sketch_percentiles(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_attainment(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 	double		t = PG_GETARG_FLOAT8(1);
 
 	if (!(t >= 0.0 && t <= DBL_MAX))
@@ -110,13 +110,13 @@ csat_sketch_attainment(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_count(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64((int64) sketch_read(PG_GETARG_DATUM(0), false)->count);
+	PG_RETURN_INT64((int64) csat_sketch_read(PG_GETARG_DATUM(0), false)->count);
 }
 
 Datum
 csat_sketch_mean(PG_FUNCTION_ARGS)
 {
-	sk_work    *w = sketch_read(PG_GETARG_DATUM(0), false);
+	sk_work    *w = csat_sketch_read(PG_GETARG_DATUM(0), false);
 
 	PG_RETURN_FLOAT8(w->sum / (double) w->count);
 }
@@ -124,11 +124,11 @@ csat_sketch_mean(PG_FUNCTION_ARGS)
 Datum
 csat_sketch_min(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(sketch_read(PG_GETARG_DATUM(0), false)->min);
+	PG_RETURN_FLOAT8(csat_sketch_read(PG_GETARG_DATUM(0), false)->min);
 }
 
 Datum
 csat_sketch_max(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(sketch_read(PG_GETARG_DATUM(0), false)->max);
+	PG_RETURN_FLOAT8(csat_sketch_read(PG_GETARG_DATUM(0), false)->max);
 }

@@ -59,6 +59,18 @@ $$;
 COMMENT ON FUNCTION csat.timezone() IS
 'the time zone csat cuts periods in: csat.settings.timezone, else the database''s own TimeZone setting (ALTER DATABASE ... SET timezone), else the zone the rollups were last built in, else the session''s';
 
+-- the first instant of a local day: its midnight, or the hour before where the
+-- clocks go back from 01:00 to 00:00 and midnight comes twice (Atlantic/Azores,
+-- America/Havana, Asia/Amman): day::timestamp AT TIME ZONE gives the second one
+CREATE OR REPLACE FUNCTION csat.day_start(day date, tz text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN ((m.t OPERATOR(pg_catalog.-) interval '1 hour') AT TIME ZONE tz)::pg_catalog.date OPERATOR(pg_catalog.=) day
+			THEN m.t OPERATOR(pg_catalog.-) interval '1 hour' ELSE m.t END
+  FROM (SELECT day::pg_catalog.timestamp AT TIME ZONE tz AS t) m
+$$;
+COMMENT ON FUNCTION csat.day_start(date, text) IS
+'the first instant of day in time zone tz: its midnight, or the first of two where the clocks go back from 01:00 to 00:00 (the start of the ranges an incremental refresh recomputes)';
+
 CREATE OR REPLACE FUNCTION csat.build_standard_view(kind text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -908,13 +920,14 @@ BEGIN
 		-- and the days holding them, each recomputed whole: its hours, and the
 		-- day with its totals added up from them in the same pass (src/kpi_scan.c)
 		SELECT pg_catalog.array_agg(DISTINCT (h AT TIME ZONE tz)::pg_catalog.date) INTO days FROM pg_catalog.unnest(hours) h;
-		SELECT pg_catalog.array_agg(d::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d),
-			   pg_catalog.array_agg((d OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz ORDER BY d)
+		-- (from each day's first instant: where midnight comes twice, the first)
+		SELECT pg_catalog.array_agg(csat.day_start(d, tz) ORDER BY d),
+			   pg_catalog.array_agg(csat.day_start(d OPERATOR(pg_catalog.+) 1, tz) ORDER BY d)
 		  INTO dlo, dhi FROM pg_catalog.unnest(days) d;
 		-- consecutive days as one range
 		SELECT pg_catalog.array_agg(i.lo ORDER BY i.lo), pg_catalog.array_agg(i.hi ORDER BY i.lo) INTO lo, hi
-		  FROM (SELECT pg_catalog.min(s.d)::pg_catalog.timestamp AT TIME ZONE tz AS lo,
-					   (pg_catalog.max(s.d) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp AT TIME ZONE tz AS hi
+		  FROM (SELECT csat.day_start(pg_catalog.min(s.d), tz) AS lo,
+					   csat.day_start(pg_catalog.max(s.d) OPERATOR(pg_catalog.+) 1, tz) AS hi
 				  FROM (SELECT d, d OPERATOR(pg_catalog.-) (pg_catalog.row_number() OVER (ORDER BY d))::pg_catalog.int4 AS g
 						  FROM pg_catalog.unnest(days) d) s
 				 GROUP BY s.g) i;

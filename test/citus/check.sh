@@ -1009,7 +1009,7 @@ case $before in "0 "*) ok=1 ;; esac
 q "$C" -c 'CREATE EXTENSION csat' >/dev/null || ok=1
 for p in "${PORTS[@]:1}"; do [ "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")" = "$CSATV" ] || ok=1; done
 # an older version, then ALTER EXTENSION ... UPDATE on the coordinator
-oldv=$(q "$C" -c "SELECT max(version) FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CSATV'")
+oldv=$(q "$C" -c "SELECT version FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CSATV' ORDER BY string_to_array(version, '.')::int[] DESC LIMIT 1")
 if [ -n "$oldv" ]; then
 	versions() { local p; for p in "${PORTS[@]}"; do printf ' %s:%s' "$p" "$(q "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'csat'")"; done; }
 	r=$(q "$C" -c 'DROP EXTENSION csat' -c "CREATE EXTENSION csat VERSION '$oldv'" 2>&1 | head -1)

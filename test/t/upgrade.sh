@@ -57,7 +57,7 @@ dropdb up_fresh; dropdb up_chain
 # partitioned table, breaches, a stored sketch, mapped sources and rollups is
 # updated; every row is the same afterwards, KPI views answer the same, and
 # the watch now also covers partitions written directly (new in 0.3)
-PREV=$(psql -qXAt -d postgres -c "SELECT max(version) FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CUR'")
+PREV=$(psql -qXAt -d postgres -c "SELECT version FROM pg_available_extension_versions WHERE name = 'csat' AND version <> '$CUR' ORDER BY string_to_array(version, '.')::int[] DESC LIMIT 1")
 createdb up_data
 psql -qX -v ON_ERROR_STOP=1 -d up_data >/dev/null <<SQL
 SET client_min_messages = warning;
