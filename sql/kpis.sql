@@ -719,8 +719,10 @@ SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'orders' AND channel = 'web
 -- an order in the hour between the two midnights
 INSERT INTO shop.orders (id, created, promised_at, channel, segment) VALUES (405, '2026-10-25 00:40+00', '2026-10-26 00:40+00', 'web', 'vip');
 SELECT * FROM pg_temp.incremental_vs_full('2026-10-28 00:00+00');
--- one the day before, and the first hour's one delivered
+-- one on the day before only (its range must end at the first midnight)
 INSERT INTO shop.orders (id, created, promised_at, channel, segment) VALUES (406, '2026-10-24 18:00+00', '2026-10-26 18:00+00', 'web', 'vip');
+SELECT * FROM pg_temp.incremental_vs_full('2026-10-28 00:00+00');
+-- the first hour's order delivered
 UPDATE shop.orders SET delivered_at = '2026-10-25 00:50+00' WHERE id = 405;
 SELECT * FROM pg_temp.incremental_vs_full('2026-10-28 00:00+00');
 SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'orders' AND channel = 'web' AND segment = 'vip' AND breakdown IS NULL
