@@ -1,6 +1,6 @@
 # csat: customer-satisfaction KPIs inside PostgreSQL (PGXS build)
 EXTENSION   = csat
-EXTVERSION  = 0.10
+EXTVERSION  = 0.11
 MODULE_big  = csat
 PG_CONFIG  ?= pg_config
 
@@ -17,11 +17,11 @@ REPLAYED    = views_fn views_std kpis_fn alerts_fn views_kpi verify
 FAMILY_SQL  = $(wildcard $(addprefix src/,$(addsuffix .sql,$(FAMILIES))))
 
 # Versions.  Released install and upgrade scripts are committed and frozen
-# (csat--0.1.sql … csat--0.9.sql and their steps).  The upgrade into the current version is generated from the
+# (csat--0.1.sql … csat--0.10.sql and their steps).  The upgrade into the current version is generated from the
 # families that version added (plus src/upgrade-<from>--<to>.sql for changes
 # to older families, when there are any); when the next version starts, it is
 # frozen too.  test/t/upgrade.sh proves old + upgrades == fresh install.
-PREV_VERSION  = 0.9
+PREV_VERSION  = 0.10
 NEW_FAMILIES  =
 UPGRADE_SQL   = $(wildcard src/upgrade-$(PREV_VERSION)--$(EXTVERSION).sql) \
                 $(wildcard $(addprefix src/,$(addsuffix .sql,$(NEW_FAMILIES) $(REPLAYED))))

@@ -735,3 +735,45 @@ SELECT pg_temp.err($$SELECT csat.day_start('2026-10-25', 'Nowhere/Such')$$);
 SELECT csat.day_start(NULL, 'UTC') IS NULL AS strict;
 DELETE FROM shop.orders WHERE id > 400;
 UPDATE csat.settings SET timezone = 'UTC';
+
+-- ---------------------------------------------------------------- 10. hours and days in any zone
+-- The scan cuts each row's period into its hour, or its day, itself
+-- (src/kpi_period.c: PostgreSQL's date_trunc, kept per 15-minute bucket where
+-- the zone's offset is constant over it).  Orders every 7 min 13 s over 30
+-- hours around clock changes -- at midnight (Azores, Havana), by 30 minutes
+-- (Lord Howe), at a 45-minute offset (Chatham), at -03:30 (St John's), and in
+-- 1935 Amsterdam, whose offset of 19 min 32 s fits no bucket -- counted per
+-- hour, per day and per day and merchant (late_delivery_rate: due a day
+-- before, never delivered) in each zone, against date_trunc over the rows
+CREATE FUNCTION pg_temp.cut_check(zone text) RETURNS TABLE (hours bigint, hours_off bigint, days bigint, days_off bigint,
+	merchant_days bigint, merchant_days_off bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE csat.settings SET timezone = zone;
+	PERFORM csat.refresh(true, '2026-12-01 00:00+00');
+	SELECT count(*), count(*) FILTER (WHERE k.n IS DISTINCT FROM o.n) INTO hours, hours_off
+	  FROM (SELECT period, n FROM csat.kpi_rollup_hourly WHERE kpi = 'orders' AND channel = 'tz' AND segment = 'tz') k
+	  FULL JOIN (SELECT date_trunc('hour', created, zone) AS period, count(*) AS n FROM shop.orders WHERE channel = 'tz' GROUP BY 1) o
+		ON o.period = k.period;
+	SELECT count(*), count(*) FILTER (WHERE k.n IS DISTINCT FROM o.n) INTO days, days_off
+	  FROM (SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'orders' AND channel = 'tz' AND segment = 'tz' AND breakdown IS NULL) k
+	  FULL JOIN (SELECT (date_trunc('day', created, zone) AT TIME ZONE zone)::date AS day, count(*) AS n FROM shop.orders
+				  WHERE channel = 'tz' GROUP BY 1) o ON o.day = k.day;
+	SELECT count(*), count(*) FILTER (WHERE k.n IS DISTINCT FROM o.n) INTO merchant_days, merchant_days_off
+	  FROM (SELECT day, n FROM csat.kpi_rollup_daily WHERE kpi = 'late_delivery_rate' AND channel = 'tz' AND segment = 'tz'
+			   AND breakdown = 'tzm') k
+	  FULL JOIN (SELECT (date_trunc('day', created, zone) AT TIME ZONE zone)::date AS day, count(*) AS n FROM shop.orders
+				  WHERE channel = 'tz' GROUP BY 1) o ON o.day = k.day;
+	RETURN NEXT;
+END $$;
+INSERT INTO shop.orders (id, created, promised_at, channel, segment, merchant)
+SELECT 1000 + row_number() OVER (ORDER BY t), t, t - interval '1 day', 'tz', 'tz', 'tzm'
+  FROM unnest(ARRAY['2026-03-29 00:00+00', '2026-10-25 01:00+00', '2026-03-08 05:00+00', '2026-11-01 05:00+00',
+					'2026-04-04 15:00+00', '2026-10-03 15:30+00', '2026-04-04 14:00+00', '2026-09-26 14:00+00',
+					'2026-03-08 05:30+00', '2026-11-01 04:30+00', '1935-05-15 00:00+00']::timestamptz[]) c,
+	   generate_series(c - interval '15 hours', c + interval '15 hours', interval '7 min 13 s') t;
+SELECT z AS zone, c.* FROM unnest('{UTC,Atlantic/Azores,America/Havana,Australia/Lord_Howe,Pacific/Chatham,America/St_Johns,Asia/Kathmandu,Europe/Amsterdam}'::text[]) z,
+	   LATERAL pg_temp.cut_check(z) c;
+DELETE FROM shop.orders WHERE channel = 'tz';
+UPDATE csat.settings SET timezone = 'UTC';
+SELECT (csat.refresh(true, '2026-12-01 00:00+00')).full_rebuild AS back_in_utc;

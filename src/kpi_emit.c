@@ -159,20 +159,6 @@ merge_into(KpiScan *sc, ScanGroup *g, kpi_entries_hash *hash, Key k, const Entry
 	}
 }
 
-/* the start of the day (in the time zone tz) of hour h: the last one looked up is kept */
-static TimestampTz
-day_of(KpiScan *sc, TimestampTz h, Datum tz)
-{
-	if (!sc->day_known || h != sc->day_hour)
-	{
-		sc->day_start = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_trunc_zone, sc->day_unit,
-															   TimestampTzGetDatum(h), tz));
-		sc->day_hour = h;
-		sc->day_known = true;
-	}
-	return sc->day_start;
-}
-
 /*
  * The day states of group g and their totals over channel and segment (keys
  * with c or s -1), into g->days: a group of hours (es, sorted by hour) adds
@@ -180,7 +166,7 @@ day_of(KpiScan *sc, TimestampTz h, Datum tz)
  * values is kept per day already.
  */
 static void
-add_days(KpiScan *sc, ScanGroup *g, Entry **es, uint64 ne, Datum tz)
+add_days(KpiScan *sc, ScanGroup *g, Entry **es, uint64 ne)
 {
 	bool		hourly = !g->breakdown;
 	uint64		nd;
@@ -197,7 +183,7 @@ add_days(KpiScan *sc, ScanGroup *g, Entry **es, uint64 ne, Datum tz)
 		{
 			Key			key = es[k]->key;
 
-			key.h = day_of(sc, key.h, tz);
+			key.h = kpi_period(sc, key.h, true);
 			merge_into(sc, g, base, key, es[k]);
 		}
 		nd = base->members;
@@ -302,17 +288,16 @@ emit_days(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc)
  * With days (and desc has the field totals): the groups of hours also as
  * days, and every day's totals over channel and segment, after the hours
  * (csat.kpi_rollup_daily's rows, with their totals); a group of breakdown
- * values only so.  tz: the time zone the hours were cut in.
+ * values only so.
  */
 void
-kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc, bool days, Datum tz)
+kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc, bool days)
 {
 	MemoryContext old = MemoryContextSwitchTo(sc->cxt);
 
 	if (desc->natts != N_FIELDS && desc->natts != N_FIELDS + 1)
 		elog(ERROR, "csat.kpi_partial has %d fields, expected %d", desc->natts, N_FIELDS + 1);
 	days = days && desc->natts == N_FIELDS + 1;
-	sc->day_unit = CStringGetTextDatum("day");
 	for (int j = 0; j < sc->ngroups; j++)
 	{
 		ScanGroup  *g = &sc->groups[j];
@@ -329,7 +314,7 @@ kpi_scan_emit(KpiScan *sc, Tuplestorestate *ts, TupleDesc desc, bool days, Datum
 		/* (a group's breakdown values are never NULL: 'unknown') */
 		g->breakdown = ne > 0 && es[0]->key.b >= 0;
 		if (days)
-			add_days(sc, g, es, ne, tz);
+			add_days(sc, g, es, ne);
 		if (!days || !g->breakdown)
 			for (k = 0; k < ne; k++)
 				emit_entry(sc, ts, desc, g, es[k], -1);

@@ -4,7 +4,8 @@
  * csat.kpi_source_sql (src/kpis_fn.sql) builds a statement that reads the
  * table once and returns per row its group keys -- scope (channel, segment;
  * for returns their order_id), then for each group (period column,
- * breakdown) the hour or day of the row's period and the breakdown value --
+ * breakdown) the row's period, cut here into its hour or (with a breakdown
+ * value) its day (kpi_period.c), and the breakdown value --
  * followed by the inputs of every part of csat.kpi_scan_parts: a KPI's
  * filter, success, value and weight or duration figures, and the per-row
  * values of the wide rollup's measures.  views_read.c runs it as the table's
@@ -78,7 +79,7 @@ typedef struct ScanDest
  * group (2 each), then each part's inputs.
  */
 KpiScan *
-kpi_scan_begin(MemoryContext parent, ArrayType *codes, ArrayType *kpis, ArrayType *grps, ArrayType *slots)
+kpi_scan_begin(MemoryContext parent, ArrayType *codes, ArrayType *kpis, ArrayType *grps, ArrayType *slots, Datum tz)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "csat kpi scan", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -162,6 +163,7 @@ kpi_scan_begin(MemoryContext parent, ArrayType *codes, ArrayType *kpis, ArrayTyp
 	sc->strcap = 256;
 	sc->strtab = palloc(sizeof(Str) * sc->strcap);
 	sc->strtext = palloc(sizeof(Datum) * sc->strcap);
+	kpi_period_init(sc, tz);
 	MemoryContextSwitchTo(old);
 	return sc;
 }
@@ -278,7 +280,8 @@ scan_receive(TupleTableSlot *slot, DestReceiver *self)
 		if (n[g->hcol])
 			continue;
 		memset(&key, 0, sizeof(key));
-		key.h = DatumGetTimestampTz(v[g->hcol]);
+		/* the hour of its period, or where it has a breakdown value, the day */
+		key.h = kpi_period(sc, DatumGetTimestampTz(v[g->hcol]), !n[g->hcol + 1]);
 		key.c = c;
 		key.s = s;
 		key.b = intern(sc, v[g->hcol + 1], n[g->hcol + 1]);

@@ -71,6 +71,8 @@ typedef struct Str
 
 struct strs_hash;
 
+typedef struct PeriodSlot PeriodSlot;
+
 typedef struct ScanGroup
 {
 	int			hcol;			/* column of the period key (NULL: not in the group) */
@@ -100,11 +102,11 @@ struct KpiScan
 	Datum	   *strtext;		/* by id: as text */
 	int			nstrs;
 	int			strcap;
-	/* the day of an hour (kpi_scan_emit): the last one looked up */
-	Datum		day_unit;
-	bool		day_known;
-	TimestampTz day_hour;
-	TimestampTz day_start;
+	/* the periods' time zone, and its hours and days by bucket (kpi_period.c) */
+	Datum		tz;
+	Datum		unit_hour;
+	Datum		unit_day;
+	PeriodSlot *periods;
 };
 /*
  * A sketch's values are kept and added to it VALUES_BATCH at a time, and the
@@ -122,6 +124,10 @@ typedef struct Values
 	int32		cap;
 	double		v[FLEXIBLE_ARRAY_MEMBER];
 } Values;
+
+/* the hour (or day) of t in the scan's time zone (kpi_period.c) */
+extern void kpi_period_init(KpiScan *sc, Datum tz);
+extern TimestampTz kpi_period(KpiScan *sc, TimestampTz t, bool day);
 
 /* a cell's values into its sketch (kpi_scan.c): the sketch's state; its datum */
 extern void *kpi_sketch_flush(Values *vs);

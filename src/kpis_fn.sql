@@ -264,9 +264,10 @@ COMMENT ON FUNCTION csat.kpi_scan_parts(text) IS
 -- The statement csat.source_kpis runs, as the table's owner, for one table
 -- mapped as kind: one row per row of the table (or, ranged, per row whose
 -- period falls in the ranges of a group, one branch per group) with its group
--- keys -- scope c and s (returns: order_id, NULL), then for each group the
--- hour (or day) of its period column in time zone $1 and the breakdown value
--- (NULL where the row has no period) -- and then the inputs of each part of
+-- keys -- scope c and s (returns: order_id, NULL), then for each group its
+-- period column, which src/kpi_period.c cuts into the hour (or, with a
+-- breakdown, the day) in time zone $1, and the breakdown value (NULL where
+-- the group has none, or the row no period) -- and then the inputs of each part of
 -- csat.kpi_scan_parts, in order: count, ratio, denominator: filter; share:
 -- filter, success; mean, nps: filter, value, weight; duration: filter, open,
 -- duration (closed), age (open), target, has stop, no start; wcount: filter;
@@ -316,8 +317,7 @@ BEGIN
 		IF pg_catalog.cardinality(gpc) OPERATOR(pg_catalog.<) p.grp THEN
 			-- a new group: its keys
 			gpc := gpc || p.pc; gb := gb || p.breakdown;
-			gkeys := gkeys || pg_catalog.format('pg_catalog.date_trunc(%L, x.%I, $1), %s',
-				CASE WHEN p.breakdown IS NULL THEN 'hour' ELSE 'day' END, p.pc,
+			gkeys := gkeys || pg_catalog.format('x.%I, %s', p.pc,
 				CASE WHEN p.breakdown IS NULL THEN 'NULL::pg_catalog.text'
 					 ELSE pg_catalog.format('coalesce(x.%I::pg_catalog.text, ''unknown'')', p.breakdown) END);
 			gkeys_null := gkeys_null || 'NULL::pg_catalog.timestamptz, NULL::pg_catalog.text'::text;
@@ -443,7 +443,7 @@ BEGIN
 	RETURN nullif(pg_catalog.array_to_string(stmts, ' UNION ALL '), '');
 END $$;
 COMMENT ON FUNCTION csat.kpi_source_sql(text, regclass, boolean) IS
-'internal: the statement csat.source_kpis runs, as the table''s owner, to read one table mapped as kind: per row its group keys and the inputs of every part of csat.kpi_scan_parts ($1 time zone, $2/$3 hour and $6/$7 day ranges when ranged, $5 as_of); NULL when ranged and no group''s period column is mapped';
+'internal: the statement csat.source_kpis runs, as the table''s owner, to read one table mapped as kind: per row its group keys (scope, then each group''s period and breakdown value: src/kpi_period.c cuts the periods into hours or days in the time zone $1) and the inputs of every part of csat.kpi_scan_parts ($2/$3 hour and $6/$7 day ranges when ranged, $5 as_of); NULL when ranged and no group''s period column is mapped';
 
 CREATE OR REPLACE FUNCTION csat.source_kpis(kind text, source regclass, tz text, lo timestamptz[], hi timestamptz[],
 										   as_of timestamptz, day_lo timestamptz[] DEFAULT NULL, day_hi timestamptz[] DEFAULT NULL)

@@ -172,7 +172,8 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 				elog(ERROR, "csat.kpi_scan_parts returned no parts");
 		}
 		scan = kpi_scan_begin(rsinfo->econtext->ecxt_per_query_memory, DatumGetArrayTypeP(a[0]),
-							  DatumGetArrayTypeP(a[1]), DatumGetArrayTypeP(a[2]), DatumGetArrayTypeP(a[3]));
+							  DatumGetArrayTypeP(a[1]), DatumGetArrayTypeP(a[2]), DatumGetArrayTypeP(a[3]),
+							  params[0]);
 	}
 
 	/* run it as the table's owner, restricted, with a pinned search_path */
@@ -232,7 +233,7 @@ read_as_owner(FunctionCallInfo fcinfo, text *kind, Oid relid, const char *part,
 	if (kpis)
 	{
 		kpi_scan_emit(scan, rsinfo->setResult, rsinfo->setDesc,
-					  strcmp(text_to_cstring(kind), "returns") != 0, params[0]);
+					  strcmp(text_to_cstring(kind), "returns") != 0);
 		kpi_scan_end(scan);
 	}
 }
