@@ -10,7 +10,7 @@
  * PostgreSQL 15, demo scale 1).  The cut is PostgreSQL's own
  * (timestamptz_trunc_zone), kept per 15-minute UTC bucket: where the zone's
  * offset is the same at both ends of a bucket and a multiple of 15 minutes
- * (every zone today; not the local mean times of the 19th century), no hour
+ * (every zone today; not all in the past: Monrovia until 1972), no hour
  * or day boundary lies inside it, the local time of every instant of the
  * bucket truncates to the same fields with the same offset, and so to the
  * same result as the bucket's start.  Elsewhere each value is cut alone.
