@@ -26,7 +26,7 @@
 #include "kpi_scan_int.h"
 
 #define BUCKET		INT64CONST(900000000)	/* 15 minutes */
-#define NSLOTS		65536		/* 1.5 MB: 682 days of buckets */
+#define NSLOTS		65536		/* 2 MB: 682 days of buckets */
 
 struct PeriodSlot
 {
