@@ -32,6 +32,7 @@ struct PeriodSlot
 {
 	int64		bucket;
 	bool		used;
+	bool		alike;			/* every value of the bucket cuts alike */
 	TimestampTz hour;
 	TimestampTz day;
 };
@@ -75,15 +76,21 @@ kpi_period(KpiScan *sc, TimestampTz t, bool day)
 	if (sc->periods == NULL)
 		sc->periods = MemoryContextAllocZero(sc->cxt, sizeof(PeriodSlot) * NSLOTS);
 	ps = &sc->periods[(uint64) b % NSLOTS];
-	if (ps->used && ps->bucket == b)
-		return day ? ps->day : ps->hour;
-	/* (far from the ends of the range, where the offset's own conversion may fail) */
-	if (s < MIN_TIMESTAMP + 2 * USECS_PER_DAY || e > END_TIMESTAMP - 2 * USECS_PER_DAY ||
-		(off = offset_at(sc, s)) % BUCKET != 0 || offset_at(sc, e) != off)
+	if (!ps->used || ps->bucket != b)
+	{
+		/* (far from the ends of the range, where the offset's own conversion may fail) */
+		ps->alike = s >= MIN_TIMESTAMP + 2 * USECS_PER_DAY && e <= END_TIMESTAMP - 2 * USECS_PER_DAY &&
+			(off = offset_at(sc, s)) % BUCKET == 0 && offset_at(sc, e) == off;
+		if (ps->alike)
+		{
+			ps->hour = cut(sc, s, false);
+			ps->day = cut(sc, s, true);
+		}
+		ps->bucket = b;
+		ps->used = true;
+	}
+	/* (a bucket whose values do not cut alike is known as such: each is cut alone) */
+	if (!ps->alike)
 		return cut(sc, t, day);
-	ps->bucket = b;
-	ps->hour = cut(sc, s, false);
-	ps->day = cut(sc, s, true);
-	ps->used = true;
 	return day ? ps->day : ps->hour;
 }
