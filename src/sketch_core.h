@@ -26,7 +26,7 @@
  *    quantiles and a dense count array over a window [base, base + cap) of
  *    bucket indexes; updated in place by aggregates;
  *  - compact (SK_LAYOUT_COMPACT): the on-disk and binary wire form, a byte
- *    string described at sk_compact_encode() in sketch_core.c.
+ *    string described at sk_compact_encode() in sketch_codec_core.c.
  * Both start with 4 bytes of room for the host's length word (a PostgreSQL
  * varlena header); "payload" below means what follows those 4 bytes.
  */
@@ -162,6 +162,9 @@ sk_add(sk_work *w, double x)
 
 extern const char *sk_strerror(int code);
 extern int	sk_alpha_valid(double alpha);
+
+/* the lowest and highest bucket index any positive double can map to at alpha */
+extern void sk_index_bounds(double alpha, int32_t *lo, int32_t *hi);
 extern size_t sk_work_size(int nq, int cap);
 
 /* start an empty working sketch (count 0; min +inf, max -inf until a value comes) */
