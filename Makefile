@@ -38,6 +38,15 @@ PG_CFLAGS   = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-
 SHLIB_LINK  = -lm
 # server headers as system headers: -Wextra applies to our code, not theirs
 PG_CPPFLAGS = -isystem $(includedir_server)
+# Only the SQL-callable functions are exported (src/exports.map).  The
+# server loads modules with RTLD_GLOBAL, so a helper of ours (km_add,
+# sk_merge...) must not meet a symbol of the same name in another module.
+# PostgreSQL 16 and later build modules with -fvisibility=hidden to that end;
+# on 15 the linker does it (GNU ld and lld read version scripts).
+PG_MAJOR   := $(shell $(PG_CONFIG) --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
+ifeq ($(shell test "$(PG_MAJOR)" -lt 16 2>/dev/null && test "$$(uname -s)" = Linux && echo yes),yes)
+SHLIB_LINK += -Wl,--version-script=src/exports.map
+endif
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
