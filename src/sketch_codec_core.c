@@ -197,6 +197,19 @@ check_header(const header *h)
 	return SK_OK;
 }
 
+/* a decoder's second pass: w, sized for [base, base + cap), with the header's fields */
+static void
+start_work(sk_work *w, const header *h, const double *q, int32_t base, int32_t cap)
+{
+	sk_work_init(w, h->alpha, (int) h->nq, q, cap);
+	w->base = base;
+	w->count = h->count;
+	w->zeros = h->zeros;
+	w->sum = h->sum;
+	w->min = h->min;
+	w->max = h->max;
+}
+
 static int
 check_q(double q)
 {
@@ -263,17 +276,9 @@ compact_walk(const uint8_t *buf, size_t len, sk_work *w, int *nq, int32_t *base,
 		return r.err;
 	if ((e = check_header(&h)) != SK_OK)
 		return e;
+	/* second pass: header fields, then the counts into the zeroed window */
 	if (w)
-	{
-		/* second pass: header fields, then the counts into the zeroed window */
-		sk_work_init(w, h.alpha, (int) h.nq, NULL, *cap);
-		w->base = *base;
-		w->count = h.count;
-		w->zeros = h.zeros;
-		w->sum = h.sum;
-		w->min = h.min;
-		w->max = h.max;
-	}
+		start_work(w, &h, NULL, *base, *cap);
 	for (uint64_t i = 0; i < h.nq; i++)
 	{
 		double		q = get_f64(&r);
@@ -518,15 +523,7 @@ sk_text_parse(const char *s, sk_work *w, int *nq, int32_t *base, int32_t *cap)
 	if ((e = check_header(&h)) != SK_OK)
 		return e;
 	if (w)
-	{
-		sk_work_init(w, h.alpha, (int) h.nq, q, *cap);
-		w->base = *base;
-		w->count = h.count;
-		w->zeros = h.zeros;
-		w->sum = h.sum;
-		w->min = h.min;
-		w->max = h.max;
-	}
+		start_work(w, &h, q, *base, *cap);
 	sk_index_bounds(h.alpha, &bc.ilo, &bc.ihi);
 	if (*s != '\0')
 	{
