@@ -183,9 +183,7 @@ free_sketches(const KpiScan *sc, ScanGroup *g, Entry *e)
 	for (int i = g->first; i < g->first + g->nparts; i++)
 	{
 		const Part *p = &sc->parts[i];
-		int64		ints[KM_NSLOTS + 1];
-		double		floats[KM_NSLOTS + 1];
-		int			sk = km_fields(p->code, p->slot, e->cells + p->cell, ints, floats);
+		int			sk = km_sketch_cell(p->code);
 		Values	   *vs;
 
 		if (sk < 0 || (vs = e->cells[p->cell + sk].p) == NULL)
@@ -206,29 +204,23 @@ free_sketches(const KpiScan *sc, ScanGroup *g, Entry *e)
 static void
 add_totals(KpiScan *sc, ScanGroup *g)
 {
-	uint64		nd = 0;
-	Entry	  **ds;
 	kpi_entries_iterator it;
 	Entry	   *e;
 
 	g->days = kpi_entries_create(sc->cxt, 1024, NULL);
-	ds = palloc(sizeof(Entry *) * Max(g->daybase->members, 1));
 	kpi_entries_start_iterate(g->daybase, &it);
 	while ((e = kpi_entries_iterate(g->daybase, &it)) != NULL)
-		ds[nd++] = e;
-	for (uint64 k = 0; k < nd; k++)
 	{
-		Key			key = ds[k]->key;
+		Key			key = e->key;
 
 		key.c = -1;
-		merge_into(sc, g, g->days, key, ds[k]);
-		key.c = ds[k]->key.c;
+		merge_into(sc, g, g->days, key, e);
+		key.c = e->key.c;
 		key.s = -1;
-		merge_into(sc, g, g->days, key, ds[k]);
+		merge_into(sc, g, g->days, key, e);
 		key.c = -1;
-		merge_into(sc, g, g->days, key, ds[k]);
+		merge_into(sc, g, g->days, key, e);
 	}
-	pfree(ds);
 }
 
 typedef struct DayRow

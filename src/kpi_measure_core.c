@@ -87,7 +87,7 @@ km_add(km_code code, km_cell *c, const double *in, const bool *isnull, double *x
 			if (isnull[0])
 				return -1;
 			*x = in[0];
-			return 0;
+			return km_sketch_cell(code);
 		default:
 			break;
 	}
@@ -184,13 +184,19 @@ km_add(km_code code, km_cell *c, const double *in, const bool *isnull, double *x
 				c[7].d += d;
 				c[8].d += d * d;
 				*x = d;
-				return 9;
+				return km_sketch_cell(code);
 			}
 			break;
 		default:
 			break;
 	}
 	return -1;
+}
+
+int
+km_sketch_cell(km_code code)
+{
+	return code == KM_DURATION ? 9 : code == KM_WSKETCH ? 0 : -1;
 }
 
 int
@@ -230,7 +236,7 @@ km_fields(km_code code, int slot, const km_cell *c, int64_t *ints, double *float
 			floats[KM_SUM_W] = floats[KM_SUM_W2] = (double) c[0].i;
 			floats[KM_SUM_WX] = c[7].d;
 			floats[KM_SUM_WX2] = c[8].d;
-			return 9;
+			return km_sketch_cell(code);
 		case KM_WCOUNT:
 			ints[slot] = c[0].i;
 			return -1;
@@ -238,7 +244,7 @@ km_fields(km_code code, int slot, const km_cell *c, int64_t *ints, double *float
 			floats[slot] = c[0].d;
 			return -1;
 		case KM_WSKETCH:
-			return 0;
+			return km_sketch_cell(code);
 		default:
 			return -1;
 	}
@@ -248,7 +254,7 @@ int
 km_merge(km_code code, km_cell *dst, const km_cell *src)
 {
 	unsigned	sums = 0;		/* the cells that are sums (bit k: cell k) */
-	int			sk = -1;
+	int			sk = km_sketch_cell(code);
 
 	switch (code)
 	{
@@ -258,13 +264,9 @@ km_merge(km_code code, km_cell *dst, const km_cell *src)
 			break;
 		case KM_DURATION:
 			sums = 0x180;		/* sum, sum of squares */
-			sk = 9;
 			break;
 		case KM_WSUM:
 			sums = 0x1;
-			break;
-		case KM_WSKETCH:
-			sk = 0;
 			break;
 		default:
 			break;

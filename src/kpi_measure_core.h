@@ -72,6 +72,9 @@ enum
  */
 extern int	km_add(km_code code, km_cell *c, const double *in, const bool *isnull, double *x);
 
+/* the cell of a part's state holding its sketch's values, or -1: none */
+extern int	km_sketch_cell(km_code code);
+
 /*
  * Write a part's cells c into the fields of its row: counts into ints[slot],
  * sums into floats[slot] (slots 1..14; a wide measure writes only its own
